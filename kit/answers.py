@@ -1,0 +1,290 @@
+"""The answers file: load it with located errors, check its cross-references, save it atomically."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from kit import yamlfile
+from kit.findings import AnswersError, Finding, format_path
+from kit.schema import Answers
+
+ANSWERS_NAME = "answers.yaml"
+
+
+def answers_path(project: str | Path) -> Path:
+    """A project is a folder holding answers.yaml; a path to the YAML file itself works too."""
+    path = Path(project)
+    return path if path.suffix in {".yaml", ".yml"} else path / ANSWERS_NAME
+
+
+@dataclass
+class Loaded:
+    answers: Answers
+    document: yamlfile.Document
+    warnings: list[Finding] = field(default_factory=list)
+
+    @property
+    def project_dir(self) -> Path:
+        return self.document.path.parent
+
+
+def load(project: str | Path) -> Loaded:
+    """Load and validate a project's answers, raising AnswersError with every problem found."""
+    path = answers_path(project)
+    document = yamlfile.read(path)
+    answers = validate_data(document, document.data)
+    problems = check_references(answers, document)
+    errors = [f for f in problems if f.severity == "error"]
+    if errors:
+        raise AnswersError(errors)
+    return Loaded(
+        answers,
+        document,
+        [f for f in problems if f.severity == "warning"] + completeness_findings(answers, document),
+    )
+
+
+def validate_data(document: yamlfile.Document, data: Any) -> Answers:
+    try:
+        return Answers.model_validate(data)
+    except ValidationError as exc:
+        raise AnswersError([_locate_error(document, err) for err in exc.errors()]) from None
+
+
+def _locate_error(document: yamlfile.Document, err: dict) -> Finding:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    message = err["msg"]
+    if kind == "extra_forbidden":
+        line, column = document.locate_key(loc)
+        message = f"unknown key {loc[-1]!r}" + _did_you_mean(loc)
+    else:
+        line, column = document.locate(loc)
+        question = _description(loc)
+        if kind == "missing":
+            message = "missing" + (f": {question}" if question else "")
+        elif kind == "string_too_short" and err.get("ctx", {}).get("min_length") == 1:
+            message = "is empty" + (f": {question}" if question else "")
+        elif kind == "too_short" and err.get("ctx", {}).get("min_length") == 1:
+            message = "needs at least one item" + (f": {question}" if question else "")
+        elif "input" in err and not isinstance(err["input"], dict | list):
+            message += f" (got {_short(err['input'])})"
+    return Finding(str(document.path), line, column, format_path(loc), message)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _description(loc: tuple) -> str:
+    """The question a field answers, from its schema description."""
+    names = [p for p in loc if isinstance(p, str)]
+    model = model_at(loc[:-1]) if loc and isinstance(loc[-1], str) else None
+    if model is None or not names or names[-1] not in model.model_fields:
+        return ""
+    return model.model_fields[names[-1]].description or ""
+
+
+def _did_you_mean(loc: tuple) -> str:
+    model = model_at(loc[:-1])
+    if model is None:
+        return ""
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(model.model_fields)}"
+
+
+def model_at(loc: tuple) -> type[BaseModel] | None:
+    """The pydantic model that validates the mapping at ``loc`` (list indices skipped)."""
+    model: Any = Answers
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)) or part not in model.model_fields:
+            return None
+        model = _inner_model(model.model_fields[part].annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    """Unwrap Optional[...] and list[...] down to a model class, if there is one."""
+    origin = typing.get_origin(annotation)
+    if origin in (list, typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            inner = _inner_model(arg)
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+    return annotation
+
+
+# --- cross-references: kept out of pydantic validators so each reports its own reason ---------
+
+
+def check_references(answers: Answers, document: yamlfile.Document) -> list[Finding]:
+    findings: list[Finding] = []
+
+    def add(loc: tuple, message: str, severity: str = "error") -> None:
+        line, column = document.locate(loc)
+        findings.append(Finding(str(document.path), line, column, format_path(loc), message, severity))
+
+    pb, dq, ds = answers.problem_boundaries, answers.data_quality, answers.data_strategy
+    lists = {
+        ("problem_boundaries", "data", "sources"): pb.data.sources,
+        ("problem_boundaries", "legal", "risks"): pb.legal.risks,
+        ("data_quality", "rules"): dq.rules,
+        ("data_quality", "unacceptable_outputs"): dq.unacceptable_outputs,
+        ("data_strategy", "maintenance", "audits"): ds.maintenance.audits,
+        ("data_strategy", "maintenance", "bias_checks"): ds.maintenance.bias_checks,
+    }
+    for loc, items in lists.items():
+        counts = Counter(item.id for item in items)
+        for i, item in enumerate(items):
+            if counts[item.id] > 1:
+                add((*loc, i, "id"), f"id {item.id!r} is used {counts[item.id]} times; ids must be unique")
+
+    sources = {s.id for s in pb.data.sources}
+    for i, rule in enumerate(dq.rules):
+        if rule.dataset not in sources:
+            add(("data_quality", "rules", i, "dataset"), f"no source with id {rule.dataset!r}")
+    for i, check in enumerate(ds.maintenance.bias_checks):
+        if check.dataset not in sources:
+            add(
+                ("data_strategy", "maintenance", "bias_checks", i, "dataset"),
+                f"no source with id {check.dataset!r}",
+            )
+        total = sum(check.reference_shares.values())
+        if abs(total - 1) > 0.01:
+            add(
+                ("data_strategy", "maintenance", "bias_checks", i, "reference_shares"),
+                f"reference shares sum to {total:.3f}, expected 1",
+            )
+    for i, monitor in enumerate(ds.maintenance.source_monitoring):
+        if monitor.source not in sources:
+            add(
+                ("data_strategy", "maintenance", "source_monitoring", i, "source"),
+                f"no source with id {monitor.source!r}",
+            )
+    if dq.generated_outputs and dq.generated_outputs.input_dataset not in sources:
+        add(
+            ("data_quality", "generated_outputs", "input_dataset"),
+            f"no source with id {dq.generated_outputs.input_dataset!r}",
+        )
+
+    from kit.outputs import OUTPUT_CHECKS  # the output checks are catchers too
+
+    catchers = {r.id for r in dq.rules} | set(OUTPUT_CHECKS)
+    for i, item in enumerate(dq.unacceptable_outputs):
+        for j, ref in enumerate(item.caught_by):
+            if ref not in catchers:
+                add(
+                    ("data_quality", "unacceptable_outputs", i, "caught_by", j),
+                    f"{ref!r} is neither a rule id nor an output check" + _hint(ref, catchers),
+                )
+        if not item.caught_by:
+            add(
+                ("data_quality", "unacceptable_outputs", i, "caught_by"),
+                "nothing catches this unacceptable output",
+                "warning",
+            )
+
+    project_dir = document.path.parent
+    for i, source in enumerate(pb.data.sources):
+        if source.sample and not (project_dir / source.sample).is_file():
+            add(("problem_boundaries", "data", "sources", i, "sample"), f"file not found: {source.sample}")
+    if dq.generated_outputs and not (project_dir / dq.generated_outputs.path).is_file():
+        add(("data_quality", "generated_outputs", "path"), f"file not found: {dq.generated_outputs.path}")
+    return findings
+
+
+def _hint(value: str, choices: set[str]) -> str:
+    close = difflib.get_close_matches(value, sorted(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+# --- completeness ----------------------------------------------------------------------------
+
+
+@dataclass
+class Completeness:
+    filled: int
+    total: int
+    missing: list[str]
+
+    @property
+    def ratio(self) -> float:
+        return self.filled / self.total if self.total else 1.0
+
+
+def completeness(answers: Answers) -> Completeness:
+    """Share of required and recommended fields that hold a value, walking every list item."""
+    filled, total, missing = 0, 0, []
+    for loc, value, importance in _walk(answers, ()):
+        if importance not in ("required", "recommended"):
+            continue
+        total += 1
+        if value in (None, "", [], {}):
+            if importance == "recommended":
+                missing.append(format_path(loc))
+        else:
+            filled += 1
+    return Completeness(filled, total, missing)
+
+
+def _walk(model: BaseModel, loc: tuple):
+    for name, info in type(model).model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        value = getattr(model, name)
+        yield (*loc, name), value, extra.get("x-importance", "optional")
+        if isinstance(value, BaseModel):
+            yield from _walk(value, (*loc, name))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    yield from _walk(item, (*loc, name, i))
+
+
+def completeness_findings(answers: Answers, document: yamlfile.Document) -> list[Finding]:
+    out = []
+    for path in completeness(answers).missing:
+        loc = _parse_path(path)
+        line, column = document.locate(loc)
+        out.append(Finding(str(document.path), line, column, path, "recommended field is empty", "warning"))
+    return out
+
+
+def _parse_path(path: str) -> tuple:
+    loc: list[Any] = []
+    for part in path.replace("[", ".[").split("."):
+        if part.startswith("["):
+            loc.append(int(part[1:-1]))
+        elif part:
+            loc.append(part)
+    return tuple(loc)
+
+
+# --- saving ----------------------------------------------------------------------------------
+
+
+def to_data(answers: Answers) -> dict:
+    """Answers as YAML-ready data: dates stay dates, empty optional values are left out."""
+    return answers.model_dump(mode="python", exclude_none=True)
+
+
+def save(loaded: Loaded, data: dict) -> Loaded:
+    """Validate ``data`` and write it over the project's answers, keeping comments; atomic."""
+    document = loaded.document
+    answers = validate_data(document, data)
+    problems = [f for f in check_references(answers, document) if f.severity == "error"]
+    if problems:
+        raise AnswersError(problems)
+    tree = yamlfile.merge(document.tree, to_data(answers))
+    yamlfile.write_atomic(document.path, yamlfile.dump(tree))
+    return load(document.path)

@@ -1,0 +1,126 @@
+"""The ``wbk`` command: a thin layer over library calls. Exit 0 ok, 1 findings, 2 usage."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from kit import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from kit.project import validate
+
+    status = EXIT_OK
+    for project in args.projects:
+        result = validate(project)
+        for finding in result.findings:
+            if finding.severity == "error" or args.strict or not args.quiet:
+                print(finding)
+        verdict = "valid" if result.ok(args.strict) else "INVALID"
+        done = result.completeness
+        complete = f", {done.ratio:.0%} complete ({done.filled}/{done.total} fields)" if done else ""
+        print(f"{project}: {verdict}{complete}, {len(result.errors)} errors, {len(result.warnings)} warnings")
+        if not result.ok(args.strict):
+            status = EXIT_FINDINGS
+    return status
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from kit.schema import json_schema
+
+    print(json.dumps(json_schema(), indent=2, sort_keys=False))
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from kit.project import scaffold
+
+    try:
+        path = scaffold(Path(args.directory), args.source)
+    except (FileExistsError, FileNotFoundError) as exc:
+        print(f"wbk new: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"created {path}\nnext: fill it in (wbk lab {args.directory}), then wbk validate {args.directory}")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from kit.batch import run_projects
+
+    return run_projects(args.projects, Path(args.out), jobs=args.jobs, as_of=args.as_of)
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    from kit.lab import start_lab
+
+    return start_lab(Path(args.project), port=args.port, open_browser=not args.no_browser)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from kit.diff import diff_records, format_changes
+
+    try:
+        changes = diff_records(Path(args.old), Path(args.new))
+    except (OSError, ValueError) as exc:
+        print(f"wbk diff: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(format_changes(changes))
+    return EXIT_FINDINGS if changes else EXIT_OK
+
+
+def _add(sub, name: str, handler: Callable, help_text: str) -> argparse.ArgumentParser:
+    parser = sub.add_parser(name, help=help_text, description=help_text)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wbk", description="Working Backwards Kit")
+    parser.add_argument("--version", action="version", version=f"wbk {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = _add(sub, "validate", cmd_validate, "check projects' answers files and report completeness")
+    p.add_argument("projects", nargs="+", metavar="PROJECT", help="project folder or answers.yaml")
+    p.add_argument("--strict", action="store_true", help="treat missing recommended fields as errors")
+    p.add_argument("--quiet", action="store_true", help="print errors and the summary only")
+
+    _add(sub, "schema", cmd_schema, "print the JSON Schema of the answers file")
+
+    p = _add(sub, "new", cmd_new, "create a project folder from the starter or an example")
+    p.add_argument("directory", metavar="DIR")
+    p.add_argument("--from", dest="source", metavar="EXAMPLE", help="example name or project folder")
+
+    p = _add(sub, "run", cmd_run, "execute every step notebook and build the design records")
+    p.add_argument("projects", nargs="+", metavar="PROJECT")
+    p.add_argument("--out", required=True, metavar="DIR", help="where records and the index go")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="projects run at once (default 1)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="evaluate dates as of this day, not the answers'")
+
+    p = _add(sub, "lab", cmd_lab, "open JupyterLab on the step notebooks for a project")
+    p.add_argument("project", metavar="PROJECT")
+    p.add_argument("--port", type=int, default=8888)
+    p.add_argument("--no-browser", action="store_true")
+
+    p = _add(sub, "diff", cmd_diff, "field-level changes between two record.json files")
+    p.add_argument("old", metavar="OLD")
+    p.add_argument("new", metavar="NEW")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("wbk: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""A finding: one located message about a project's files, printed on one line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    line: int  # 1-based; 0 when the finding concerns the whole file
+    column: int  # 1-based; 0 when unknown
+    path: str  # dotted field path, e.g. problem_boundaries.data.sources[2].licence
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line:
+            where += f":{self.line}:{self.column or 1}"
+        field = f" {self.path}:" if self.path else ""
+        return f"{where}: {self.severity}:{field} {self.message}"
+
+
+class AnswersError(Exception):
+    """Raised when an answers file cannot be used; carries every finding, not only the first."""
+
+    def __init__(self, findings: list[Finding]):
+        self.findings = findings
+        super().__init__("\n".join(str(f) for f in findings))
+
+
+def format_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out

@@ -1,0 +1,222 @@
+"""Acceptance of generated outputs: each report checked against its input record and the template.
+
+Every check is its own function with its own count and examples, so one failure never hides
+another or is reported for the wrong reason. A report counts once per check however many of its
+entries fail.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kit.checks import MAX_EXAMPLES, CheckResult
+from kit.findings import AnswersError, Finding
+from kit.rules import load_dataset
+from kit.template import OutputTemplate, Section
+
+NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\d)")
+
+
+@dataclass
+class Context:
+    template: OutputTemplate
+    inputs: dict[str, list[dict]]  # record id -> the input rows of that record
+    flag_letters: tuple[str, str, str] = ("L", "N", "H")
+
+
+OutputCheck = Callable[[dict, Context], list[str]]  # returns what is wrong with one report
+
+
+def sections_present(report: dict, ctx: Context) -> list[str]:
+    sections = report.get("sections") or {}
+    return [
+        f"required section {s.id!r} is missing"
+        for s in ctx.template.sections
+        if s.required and not sections.get(s.id)
+    ]
+
+
+def _entries(report: dict, ctx: Context):
+    """(section, output entry, matching input row or None) for every repeated, keyed section."""
+    rows = ctx.inputs.get(str(report.get("record_id")))
+    for section in ctx.template.sections:
+        if not (section.repeated and section.key):
+            continue
+        for entry in (report.get("sections") or {}).get(section.id) or []:
+            column, wanted = _input_of(section, section.key), str(entry.get(section.key))
+            match = next((r for r in rows or [] if str(r.get(column)) == wanted), None)
+            yield section, entry, match
+
+
+def _input_of(section: Section, name: str) -> str:
+    return next(f.input for f in section.fields if f.name == name and f.input)
+
+
+def _compare(report: dict, ctx: Context, types: set[str]) -> list[str]:
+    if str(report.get("record_id")) not in ctx.inputs:
+        return [f"input record {report.get('record_id')!r} not found"]
+    problems = []
+    for section, entry, row in _entries(report, ctx):
+        if row is None:
+            continue  # reported by no_extra_tests
+        for field in section.fields:
+            if field.type not in types or not field.input or field.input not in row:
+                continue
+            if not _same(entry.get(field.name), row[field.input]):
+                problems.append(
+                    f"{section.id}[{entry.get(section.key)}].{field.name} is "
+                    f"{entry.get(field.name)!r}, input has {_plain(row[field.input])!r}"
+                )
+    return problems
+
+
+def values_match(report: dict, ctx: Context) -> list[str]:
+    return _compare(report, ctx, {"number", "ucum", "string", "loinc", "date"})
+
+
+def ranges_unchanged(report: dict, ctx: Context) -> list[str]:
+    return _compare(report, ctx, {"range"})
+
+
+def flags_consistent(report: dict, ctx: Context) -> list[str]:
+    low_letter, normal_letter, high_letter = ctx.flag_letters
+    problems = []
+    for section, entry, _ in _entries(report, ctx):
+        names = {f.type: [] for f in section.fields}
+        for f in section.fields:
+            names[f.type].append(f.name)
+        if not (names.get("flag") and names.get("number") and len(names.get("range", [])) == 2):
+            continue
+        value = _number(entry.get(names["number"][0]))
+        low, high = (_number(entry.get(n)) for n in names["range"])
+        if value is None or low is None or high is None:
+            continue
+        expected = low_letter if value < low else high_letter if value > high else normal_letter
+        flag = entry.get(names["flag"][0])
+        if flag != expected:
+            problems.append(
+                f"{section.id}[{entry.get(section.key)}] flag {flag!r} but {value:g} "
+                f"against {low:g}-{high:g} means {expected!r}"
+            )
+    return problems
+
+
+def no_extra_tests(report: dict, ctx: Context) -> list[str]:
+    return [
+        f"{section.id}[{entry.get(section.key)}] is not in the input record"
+        for section, entry, row in _entries(report, ctx)
+        if row is None and str(report.get("record_id")) in ctx.inputs
+    ]
+
+
+def numbers_grounded(report: dict, ctx: Context) -> list[str]:
+    rows = ctx.inputs.get(str(report.get("record_id")))
+    if rows is None:
+        return []
+    known = {
+        n for row in rows for v in row.values() if not isinstance(v, str) and (n := _number(v)) is not None
+    }
+    problems = []
+    for section in ctx.template.sections:
+        body = (report.get("sections") or {}).get(section.id) or {}
+        for field in section.fields:
+            if field.type != "text" or not isinstance(body, dict):
+                continue
+            for token in NUMBER.findall(str(body.get(field.name) or "")):
+                if not any(math.isclose(float(token), k, rel_tol=1e-9, abs_tol=1e-9) for k in known):
+                    problems.append(f"{section.id}.{field.name} mentions {token}, which is not in the input")
+    return problems
+
+
+OUTPUT_CHECKS: dict[str, tuple[OutputCheck, str]] = {
+    "output.sections_present": (sections_present, "every required section of the template is there"),
+    "output.values_match": (values_match, "values, units and codes equal the input record's"),
+    "output.ranges_unchanged": (ranges_unchanged, "reference ranges equal the input record's"),
+    "output.flags_consistent": (flags_consistent, "each flag agrees with its value and range"),
+    "output.no_extra_tests": (no_extra_tests, "no entry that the input record lacks"),
+    "output.numbers_grounded": (numbers_grounded, "every number in free text appears in the input"),
+}
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _same(output: Any, expected: Any) -> bool:
+    a, b = _number(output), _number(expected)
+    if a is not None and b is not None and not isinstance(output, bool):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return str(output) == str(_plain(expected))
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def read_reports(path: Path) -> list[dict]:
+    """JSONL, one report object per line; every bad line is a located error."""
+    reports, problems = [], []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                report = json.loads(line)
+            except json.JSONDecodeError as exc:
+                problems.append(Finding(str(path), number, exc.colno, "", f"not JSON: {exc.msg}"))
+                continue
+            if not isinstance(report, dict) or "record_id" not in report or "report_id" not in report:
+                problems.append(
+                    Finding(
+                        str(path),
+                        number,
+                        1,
+                        "",
+                        "each line must be an object with report_id, record_id, sections",
+                    )
+                )
+                continue
+            reports.append(report)
+    if problems:
+        raise AnswersError(problems)
+    return reports
+
+
+def check_reports(reports: list[dict], ctx: Context) -> list[CheckResult]:
+    results = []
+    for check_id, (check, meaning) in OUTPUT_CHECKS.items():
+        failed, examples = 0, []
+        for report in reports:
+            problems = check(report, ctx)
+            if problems:
+                failed += 1
+                if len(examples) < MAX_EXAMPLES:
+                    examples.append({"report_id": report["report_id"], "problem": "; ".join(problems)})
+        results.append(
+            CheckResult(check_id, "output", len(reports), failed, detail=meaning, examples=examples)
+        )
+    return results
+
+
+def run(loaded, template: OutputTemplate) -> list[CheckResult]:
+    """Check the project's sample generated outputs, if it declares any."""
+    spec = loaded.answers.data_quality.generated_outputs
+    if spec is None:
+        return []
+    sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
+    frame = load_dataset(loaded.project_dir / sources[spec.input_dataset].sample)
+    inputs = {str(k): g.to_dict("records") for k, g in frame.drop_duplicates().groupby(spec.record_id)}
+    reports = read_reports(loaded.project_dir / spec.path)
+    return check_reports(reports, Context(template, inputs))

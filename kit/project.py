@@ -1,0 +1,71 @@
+"""A project folder: its answers, output template and rule declarations, checked together."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kit import answers as answers_io
+from kit import rules, template, yamlfile
+from kit.findings import AnswersError, Finding
+from kit.paths import EXAMPLES, TEMPLATES
+
+
+@dataclass
+class Validation:
+    project: str
+    findings: list[Finding] = field(default_factory=list)
+    completeness: answers_io.Completeness | None = None
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    def ok(self, strict: bool = False) -> bool:
+        return not self.errors and not (strict and self.warnings)
+
+
+def validate(project: str | Path) -> Validation:
+    """Everything ``wbk validate`` reports about one project; never raises for bad input."""
+    result = Validation(str(project))
+    try:
+        loaded = answers_io.load(project)
+    except AnswersError as exc:
+        result.findings = exc.findings
+        return result
+    result.findings = list(loaded.warnings)
+    result.completeness = answers_io.completeness(loaded.answers)
+    result.findings += rules.declaration_findings(loaded)
+    try:
+        template.load(loaded.project_dir, loaded.answers.data_quality.output_template)
+    except AnswersError as exc:
+        result.findings += exc.findings
+    return result
+
+
+def scaffold(target: Path, source: str | None = None) -> Path:
+    """Create a project folder from the starter answers or from a named example."""
+    if target.exists() and any(target.iterdir()):
+        raise FileExistsError(f"{target} exists and is not empty")
+    if source is None:
+        origin = TEMPLATES / "starter"
+    else:
+        origin = EXAMPLES / source if (EXAMPLES / source).is_dir() else Path(source)
+        if not (origin / answers_io.ANSWERS_NAME).is_file():
+            known = ", ".join(sorted(p.name for p in EXAMPLES.iterdir() if (p / "answers.yaml").is_file()))
+            raise FileNotFoundError(f"no example or project {source!r}; examples: {known}")
+    shutil.copytree(
+        origin, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
+    )
+    path = target / answers_io.ANSWERS_NAME
+    if source is None:  # a new project is evaluated as of the day it starts
+        document = yamlfile.read(path)
+        document.tree["project"]["as_of"] = dt.date.today()
+        yamlfile.write_atomic(path, yamlfile.dump(document.tree))
+    return path

@@ -1,0 +1,289 @@
+"""The answers schema: one pydantic model per part of the working-backwards method.
+
+Every field is required (no default), recommended (``recommended(...)``) or optional
+(``optional(...)``). The importance travels in the JSON Schema as ``x-importance`` so that
+completeness, forms and the committed ``answers.schema.json`` all read it from one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+SCHEMA_VERSION = 1
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+
+
+def _blank_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# A recommended or optional text left blank ("") counts as not answered, not as an error.
+MaybeText = Annotated[Text | None, BeforeValidator(_blank_to_none)]
+Ident = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")]
+
+
+def recommended(default: Any = None, description: str = "", **kw: Any) -> Any:
+    """A field the record can live without, reported as a completeness warning when empty."""
+    return Field(default, description=description, json_schema_extra={"x-importance": "recommended"}, **kw)
+
+
+def optional(default: Any = None, description: str = "", **kw: Any) -> Any:
+    return Field(default, description=description, json_schema_extra={"x-importance": "optional"}, **kw)
+
+
+def required(description: str = "", **kw: Any) -> Any:
+    return Field(description=description, json_schema_extra={"x-importance": "required"}, **kw)
+
+
+def listing(description: str = "", importance: str = "recommended") -> Any:
+    """A list; a required list must be present and hold at least one item."""
+    extra = {"x-importance": importance}
+    if importance == "required":
+        return Field(min_length=1, description=description, json_schema_extra=extra)
+    return Field(default_factory=list, description=description, json_schema_extra=extra)
+
+
+class Part(BaseModel):
+    """Base of every answers model: unknown keys are errors, values are checked on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=True)
+
+
+# --- Project -------------------------------------------------------------------------------
+
+
+class Project(Part):
+    name: Text = required("What the product is called")
+    owner: Text = required("Who answers for this design record")
+    domain: Literal["medical", "finance", "software", "support", "other"] = required(
+        "The field the product works in; decides which reviewer roles are expected"
+    )
+    as_of: dt.date = required("The date every freshness, audit and sign-off check is evaluated against")
+    summary: MaybeText = recommended(description="Two sentences a reviewer reads first")
+
+
+# --- Step 1: problem boundaries -------------------------------------------------------------
+
+
+class SuccessMeasure(Part):
+    name: Text = required("What is measured")
+    target: Text = required("The value that counts as success")
+
+
+class Outcome(Part):
+    desired_outcome: Text = required("The outcome the product is optimised for, in the user's words")
+    users: list[Text] = listing("Who uses the output")
+    success_measures: list[SuccessMeasure] = listing("How we will know the outcome is reached")
+    non_negotiables: list[Text] = listing("What the system must never do", importance="required")
+
+
+class AccessStatus(StrEnum):
+    granted = "granted"
+    requested = "requested"
+    denied = "denied"
+    unknown = "unknown"
+
+
+class Source(Part):
+    id: Ident = required("Short id that rules and output templates refer to")
+    name: Text = required("What the source is")
+    kind: Literal["database", "catalogue", "document", "api", "web", "file", "human"] = required("")
+    owner: MaybeText = recommended(description="Who maintains the source")
+    licence: Text = required("Licence or terms of use, e.g. internal, CC-BY-4.0, proprietary")
+    access: AccessStatus = required("Can we access it today?")
+    sample: str | None = optional(description="Sample file (CSV, Parquet or JSONL), relative to the project")
+    verified_by: MaybeText = recommended(description="Who checked the source is what it claims")
+    verified_on: dt.date | None = recommended(description="When it was verified")
+    freshness_sla_days: int | None = recommended(description="Maximum age in days before it is stale", ge=1)
+    last_updated: dt.date | None = recommended(description="When its content last changed")
+    scope: Literal["domain", "broad"] = required("Domain-specific (curated) or broad (general) content")
+
+
+class DataAvailability(Part):
+    perfect_input: Text = required("What perfect input data would look like")
+    sources: list[Source] = listing("Every source the product could draw on", importance="required")
+    curate_and_maintain: MaybeText = recommended(description="Can we curate and maintain these sources?")
+
+
+class Risk(Part):
+    id: Ident = required("")
+    description: Text = required("A risk of the product")
+    mitigation: MaybeText = recommended(description="How it is reduced")
+    blocking: bool = required("True when the product must not ship while this risk stands")
+
+
+class PersonalData(Part):
+    personal: bool = required("Does the input contain personal data?")
+    health: bool = required("Does the input contain health data?")
+    legal_basis: MaybeText = recommended(
+        description="The stated basis for processing it (e.g. GDPR art. 9(2)(h))"
+    )
+
+
+class LegalBoundaries(Part):
+    allowed_licences: list[Text] = listing("Licences our use may rely on", importance="required")
+    copyright_and_fair_use: MaybeText = recommended(description="Copyright and fair-use position")
+    personal_data: PersonalData = required("")
+    risks: list[Risk] = listing("Risks, including the ones we cannot accept")
+
+
+class Level(StrEnum):
+    none = "none"
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class Appropriateness(Part):
+    needs_creativity: Level = required("Does the outcome need creativity and variance?")
+    output_consistency: Literal["exact", "high", "moderate", "low"] = required(
+        "How consistent must two outputs for the same input be?"
+    )
+    error_tolerance: Level = required("How much error can the users absorb?")
+    human_curates_outputs: bool = required("Does a person review every output before it is used?")
+    unsolved_task: Text = required("Which task can the existing system not solve?")
+    input_structure: Literal["structured", "semi-structured", "free-text"] = required(
+        "What the input looks like"
+    )
+    deterministic_alternative: MaybeText = recommended(
+        description="What a rules or template system would do instead"
+    )
+
+
+class ProblemBoundaries(Part):
+    outcome: Outcome = required("")
+    data: DataAvailability = required("")
+    legal: LegalBoundaries = required("")
+    appropriateness: Appropriateness = required("")
+
+
+# --- Step 2: data quality requirements ------------------------------------------------------
+
+
+class UnacceptableOutput(Part):
+    id: Ident = required("")
+    description: Text = required("What would make this output unacceptable?")
+    caught_by: list[Ident] = listing("Ids of the rules or output checks that catch it", importance="required")
+
+
+class Rule(Part):
+    id: Ident = required("")
+    dataset: Ident = required("Id of the source whose sample the rule runs on")
+    columns: list[Annotated[str, StringConstraints(min_length=1)]] = required("Columns the check reads")
+    check: Ident = required("One of the check kinds in kit.rules.CHECKS")
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Parameters of the check",
+        json_schema_extra={"x-importance": "optional"},
+    )
+    severity: Literal["blocking", "warning"] = required("")
+    min_pass_rate: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="Share of rows that must pass",
+        json_schema_extra={"x-importance": "optional"},
+    )
+    description: MaybeText = recommended(description="Why this rule exists")
+
+
+class SignOff(Part):
+    decision: Literal["approved", "approved_with_conditions", "rejected", "pending"] = required("")
+    date: dt.date | None = recommended()
+    notes: MaybeText = optional()
+
+
+class TeamMember(Part):
+    role: Text = required("e.g. clinician, patient advocate, compliance")
+    person: Text = required("")
+    validates: list[Text] = listing("What this role validates", importance="required")
+    sign_off: SignOff = Field(
+        default_factory=lambda: SignOff(decision="pending"), json_schema_extra={"x-importance": "recommended"}
+    )
+
+
+class GeneratedOutputs(Part):
+    path: str = required("JSONL of generated outputs, relative to the project")
+    input_dataset: Ident = required("Source id of the input records")
+    record_id: str = required("Column of the input that each output's record_id refers to")
+
+
+class DataQuality(Part):
+    output_template: Text = required("Output template file, relative to the project or to templates/")
+    unacceptable_outputs: list[UnacceptableOutput] = listing("", importance="required")
+    rules: list[Rule] = listing("Data-quality rules run on the sample data")
+    validation_team: list[TeamMember] = listing("Who validates what", importance="required")
+    generated_outputs: GeneratedOutputs | None = optional(description="Sample outputs to check")
+
+
+# --- Step 3: data strategy -------------------------------------------------------------------
+
+
+class Curation(Part):
+    approach: Literal["curated", "broad", "mixed"] = required("")
+    rationale: Text = required("Why this mix of curated and broad sources")
+
+
+class Audit(Part):
+    id: Ident = required("")
+    name: Text = required("")
+    cadence_days: int = Field(ge=1, json_schema_extra={"x-importance": "required"})
+    owner: Text = required("")
+    last_done: dt.date | None = recommended()
+
+
+class SourceMonitor(Part):
+    source: Ident = required("")
+    method: Text = required("")
+    owner: Text = required("")
+
+
+class BiasCheck(Part):
+    id: Ident = required("")
+    dataset: Ident = required("Source id")
+    attribute: str = required("Column whose distribution is compared")
+    reference_shares: dict[str, float] = required("Expected share of each value (sums to 1)")
+    tolerance: float = Field(0.05, gt=0, le=1, json_schema_extra={"x-importance": "optional"})
+    owner: MaybeText = recommended()
+
+
+class Maintenance(Part):
+    audits: list[Audit] = listing("")
+    source_monitoring: list[SourceMonitor] = listing("")
+    bias_checks: list[BiasCheck] = listing("")
+
+
+class DataStrategy(Part):
+    curation: Curation = required("")
+    verification: list[Text] = listing("What a source must pass before it is used")
+    maintenance: Maintenance = required("")
+
+
+# --- The whole file -------------------------------------------------------------------------
+
+
+class Answers(Part):
+    schema_version: Literal[1] = required("Version of this schema")
+    project: Project = required("")
+    problem_boundaries: ProblemBoundaries = required("")
+    data_quality: DataQuality = required("")
+    data_strategy: DataStrategy = required("")
+
+
+STEPS = {
+    "problem_boundaries": ProblemBoundaries,
+    "data_quality": DataQuality,
+    "data_strategy": DataStrategy,
+}
+
+
+def json_schema() -> dict[str, Any]:
+    schema = Answers.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Working Backwards Kit answers file"
+    return schema

@@ -1,0 +1,145 @@
+"""The source inventory and the maintenance calendar, evaluated as of the project's date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from kit.checks import CheckResult
+from kit.schema import Answers, Source
+
+
+@dataclass
+class SourceStatus:
+    id: str
+    name: str
+    scope: str
+    licence: str
+    licence_allowed: bool
+    access: str
+    verified: bool
+    verified_by: str | None
+    verified_on: dt.date | None
+    last_updated: dt.date | None
+    freshness_sla_days: int | None
+    age_days: int | None
+    stale: bool | None  # None when the dates needed to decide are missing
+
+    @property
+    def problems(self) -> list[str]:
+        out = []
+        if not self.licence_allowed:
+            out.append(f"licence {self.licence!r} is not allowed")
+        if not self.verified:
+            out.append("not verified")
+        if self.stale:
+            out.append(f"stale: updated {self.age_days} days ago, SLA {self.freshness_sla_days}")
+        if self.stale is None:
+            out.append("freshness unknown (needs last_updated and freshness_sla_days)")
+        if self.access != "granted":
+            out.append(f"access {self.access}")
+        return out
+
+
+def source_status(source: Source, allowed: set[str], as_of: dt.date) -> SourceStatus:
+    age = (as_of - source.last_updated).days if source.last_updated else None
+    stale = None if age is None or source.freshness_sla_days is None else age > source.freshness_sla_days
+    return SourceStatus(
+        id=source.id,
+        name=source.name,
+        scope=source.scope,
+        licence=source.licence,
+        licence_allowed=source.licence.casefold() in allowed,
+        access=source.access,
+        verified=bool(source.verified_by and source.verified_on and source.verified_on <= as_of),
+        verified_by=source.verified_by,
+        verified_on=source.verified_on,
+        last_updated=source.last_updated,
+        freshness_sla_days=source.freshness_sla_days,
+        age_days=age,
+        stale=stale,
+    )
+
+
+def inventory(answers: Answers) -> list[SourceStatus]:
+    allowed = {lic.casefold() for lic in answers.problem_boundaries.legal.allowed_licences}
+    return [source_status(s, allowed, answers.project.as_of) for s in answers.problem_boundaries.data.sources]
+
+
+def used_sources(answers: Answers, template=None) -> set[str]:
+    """Sources the product relies on: named by a rule, the outputs or the output template."""
+    dq = answers.data_quality
+    used = {r.dataset for r in dq.rules}
+    if dq.generated_outputs:
+        used.add(dq.generated_outputs.input_dataset)
+    if template is not None:
+        used |= {f.source for s in template.sections for f in s.fields if f.source}
+    return used
+
+
+def source_checks(answers: Answers, template=None) -> list[CheckResult]:
+    """One check per source the product uses; unused sources are listed but never block."""
+    used = used_sources(answers, template)
+    results = []
+    for status in inventory(answers):
+        problems = status.problems
+        results.append(
+            CheckResult(
+                id=f"source.{status.id}",
+                family="source",
+                checked=1,
+                failed=1 if problems else 0,
+                severity="blocking" if status.id in used and not status.licence_allowed else "warning",
+                detail="; ".join(problems) or "allowed, verified, fresh, accessible",
+            )
+        )
+    return results
+
+
+@dataclass
+class AuditStatus:
+    id: str
+    name: str
+    owner: str
+    cadence_days: int
+    last_done: dt.date | None
+    next_due: dt.date | None
+    overdue_days: int  # 0 when not overdue
+
+    @property
+    def overdue(self) -> bool:
+        return self.overdue_days > 0
+
+
+def audit_calendar(answers: Answers) -> list[AuditStatus]:
+    as_of = answers.project.as_of
+    out = []
+    for audit in answers.data_strategy.maintenance.audits:
+        due = audit.last_done + dt.timedelta(days=audit.cadence_days) if audit.last_done else None
+        overdue = (as_of - due).days if due else audit.cadence_days  # never done: overdue
+        out.append(
+            AuditStatus(
+                audit.id, audit.name, audit.owner, audit.cadence_days, audit.last_done, due, max(0, overdue)
+            )
+        )
+    return out
+
+
+def audit_checks(answers: Answers) -> list[CheckResult]:
+    return [
+        CheckResult(
+            id=f"audit.{a.id}",
+            family="audit",
+            checked=1,
+            failed=int(a.overdue),
+            severity="warning",
+            detail=(
+                f"overdue by {a.overdue_days} days (due {a.next_due})"
+                if a.overdue and a.next_due
+                else "never done"
+                if a.overdue
+                else f"next due {a.next_due}"
+            ),
+        )
+        for a in audit_calendar(answers)
+    ]

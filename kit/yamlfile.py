@@ -1,0 +1,244 @@
+"""Reading and writing YAML safely, with a location for every node and atomic saves.
+
+Reading composes the node tree first: it gives every value its line and column, and lets us
+refuse tags and aliases before anything is constructed. Writing goes through ruamel's round-trip
+mode so an analyst's comments and key order survive a save.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from kit.findings import AnswersError, Finding
+
+MAX_BYTES = 2 * 1024 * 1024
+CORE = "tag:yaml.org,2002:"
+ALLOWED_TAGS = {CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
+
+
+def round_trip() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 100
+    return yaml
+
+
+@dataclass
+class Document:
+    """A parsed YAML file: plain data for validation, the round-trip tree for saving."""
+
+    path: Path
+    data: Any  # plain dicts, lists and scalars
+    tree: Any  # ruamel CommentedMap, keeps comments
+    root: Node  # composed nodes, for locations
+
+    def locate(self, loc: tuple) -> tuple[int, int]:
+        """Line and column (1-based) of the deepest node that ``loc`` reaches."""
+        node = self.root
+        for part in loc:
+            child = _child(node, part)
+            if child is None:
+                break
+            node = child
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+    def locate_key(self, loc: tuple) -> tuple[int, int]:
+        """Line and column of the key of the last element of ``loc`` (for unknown keys)."""
+        node = self.root
+        for part in loc[:-1]:
+            child = _child(node, part)
+            if child is None:
+                return self.locate(loc)
+            node = child
+        if isinstance(node, MappingNode):
+            for key, _ in node.value:
+                if key.value == loc[-1]:
+                    return key.start_mark.line + 1, key.start_mark.column + 1
+        return self.locate(loc)
+
+
+def _child(node: Node, part: Any) -> Node | None:
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            if isinstance(key, ScalarNode) and key.value == str(part):
+                return value
+    elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        return node.value[part]
+    return None
+
+
+def read(path: Path) -> Document:
+    """Parse ``path`` or raise AnswersError naming the file, line and column of each problem."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise AnswersError([Finding(name, 0, 0, "", "file not found")]) from None
+    except OSError as exc:
+        raise AnswersError([Finding(name, 0, 0, "", f"cannot read: {exc.strerror}")]) from None
+    if path.is_dir():
+        raise AnswersError([Finding(name, 0, 0, "", "is a folder, expected a YAML file")])
+    if size > MAX_BYTES:
+        raise AnswersError(
+            [Finding(name, 0, 0, "", f"file is {size:,} bytes; answers files are limited to {MAX_BYTES:,}")]
+        )
+    text = _decode(name, path.read_bytes())
+    yaml = round_trip()
+    try:
+        root = yaml.compose(io.StringIO(text))
+    except MarkedYAMLError as exc:
+        raise AnswersError([_marked(name, exc)]) from None
+    except YAMLError as exc:
+        raise AnswersError([Finding(name, 0, 0, "", f"not valid YAML: {exc}")]) from None
+    if root is None:
+        raise AnswersError([Finding(name, 0, 0, "", "file is empty")])
+    problems = list(_check_nodes(name, root))
+    if problems:
+        raise AnswersError(problems)
+    try:
+        tree = yaml.load(io.StringIO(text))
+    except MarkedYAMLError as exc:
+        raise AnswersError([_marked(name, exc)]) from None
+    except (YAMLError, ValueError, TypeError) as exc:
+        raise AnswersError([Finding(name, 0, 0, "", f"not valid YAML: {exc}")]) from None
+    if not isinstance(tree, CommentedMap):
+        kind = "a list" if isinstance(tree, CommentedSeq) else f"a {type(tree).__name__}"
+        raise AnswersError([Finding(name, 1, 1, "", f"the file holds {kind}; expected a mapping of keys")])
+    return Document(path, plain(tree), tree, root)
+
+
+def _decode(name: str, raw: bytes) -> str:
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise AnswersError(
+            [Finding(name, line, 0, "", "binary content (NUL byte); expected UTF-8 YAML text")]
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise AnswersError(
+            [Finding(name, line, column, "", "not UTF-8 text; save the file as UTF-8")]
+        ) from None
+
+
+def _marked(name: str, exc: MarkedYAMLError) -> Finding:
+    mark = exc.problem_mark or exc.context_mark
+    problem = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "not valid YAML"
+    line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    return Finding(name, line, column, "", f"YAML syntax: {problem}")
+
+
+def _check_nodes(name: str, root: Node):
+    """Refuse explicit tags, aliases and impossible dates, each at its own line."""
+    seen: set[int] = set()
+    stack: list[Node] = [root]
+    while stack:
+        node = stack.pop()
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        if id(node) in seen:
+            yield Finding(name, line, column, "", "aliases (*name) are not supported; write the value out")
+            continue
+        seen.add(id(node))
+        tag = str(node.tag)
+        if tag not in ALLOWED_TAGS:
+            yield Finding(name, line, column, "", f"YAML tag {tag!r} is not allowed in an answers file")
+        elif tag == CORE + "timestamp" and not _valid_timestamp(node.value):
+            yield Finding(name, line, column, "", f"{node.value!r} is not a real date (YYYY-MM-DD)")
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                stack.extend((value, key))
+        elif isinstance(node, SequenceNode):
+            stack.extend(reversed(node.value))
+
+
+def _valid_timestamp(value: str) -> bool:
+    try:
+        dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return False
+    return True
+
+
+def plain(value: Any) -> Any:
+    """ruamel's round-trip types as plain Python values."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        return dt.datetime(*value.timetuple()[:6])
+    if isinstance(value, dt.date):
+        return dt.date(value.year, value.month, value.day)
+    return str(value)
+
+
+def merge(tree: Any, new: Any) -> Any:
+    """Update a round-trip tree in place to equal ``new``, keeping comments on surviving keys."""
+    if isinstance(tree, CommentedMap) and isinstance(new, dict):
+        for key in [k for k in tree if k not in new]:
+            del tree[key]
+        for key, value in new.items():
+            tree[key] = merge(tree[key], value) if key in tree else value
+        return tree
+    if isinstance(tree, CommentedSeq) and isinstance(new, list):
+        del tree[len(new) :]
+        for i, value in enumerate(new):
+            if i < len(tree):
+                tree[i] = merge(tree[i], value)
+            else:
+                tree.append(value)
+        return tree
+    return new
+
+
+def dump(tree: Any) -> str:
+    buffer = io.StringIO()
+    round_trip().dump(tree, buffer)
+    return buffer.getvalue()
+
+
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write beside the target, fsync, then rename over it: the old file survives any crash."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
