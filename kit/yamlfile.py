@@ -18,6 +18,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kit.findings import AnswersError, Finding
@@ -104,7 +105,7 @@ def read(path: Path) -> Document:
         raise AnswersError([Finding(name, 0, 0, "", f"not valid YAML: {exc}")]) from None
     if root is None:
         raise AnswersError([Finding(name, 0, 0, "", "file is empty")])
-    problems = list(_check_nodes(name, root))
+    problems = list(_check_nodes(name, root, text))
     if problems:
         raise AnswersError(problems)
     try:
@@ -143,24 +144,37 @@ def _marked(name: str, exc: MarkedYAMLError) -> Finding:
     return Finding(name, line, column, "", f"YAML syntax: {problem}")
 
 
-def _check_nodes(name: str, root: Node):
+def _aliases(name: str, text: str):
+    for event in round_trip().parse(io.StringIO(text)):
+        if isinstance(event, AliasEvent):
+            mark = event.start_mark
+            yield Finding(
+                name,
+                mark.line + 1,
+                mark.column + 1,
+                "",
+                f"aliases (*{event.anchor}) are not supported; write the value out",
+            )
+
+
+def _check_nodes(name: str, root: Node, text: str):
     """Refuse explicit tags, aliases and impossible dates, each at its own line."""
     seen: set[int] = set()
     stack: list[Node] = [root]
     while stack:
         node = stack.pop()
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
-        if id(node) in seen:
-            yield Finding(name, line, column, "", "aliases (*name) are not supported; write the value out")
-            continue
+        if id(node) in seen:  # an alias: the parser's events know where it stands
+            yield from _aliases(name, text)
+            return
         seen.add(id(node))
         tag = str(node.tag)
         if tag not in ALLOWED_TAGS:
             yield Finding(name, line, column, "", f"YAML tag {tag!r} is not allowed in an answers file")
         elif tag == CORE + "timestamp" and not _valid_timestamp(node.value):
             yield Finding(name, line, column, "", f"{node.value!r} is not a real date (YYYY-MM-DD)")
-        if isinstance(node, MappingNode):
-            for key, value in node.value:
+        if isinstance(node, MappingNode):  # pushed in reverse: the walk follows document order
+            for key, value in reversed(node.value):
                 stack.extend((value, key))
         elif isinstance(node, SequenceNode):
             stack.extend(reversed(node.value))
