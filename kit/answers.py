@@ -278,13 +278,21 @@ def to_data(answers: Answers) -> dict:
     return answers.model_dump(mode="python", exclude_none=True)
 
 
-def save(loaded: Loaded, data: dict) -> Loaded:
-    """Validate ``data`` and write it over the project's answers, keeping comments; atomic."""
-    document = loaded.document
+def _like(value: Any, given: Any) -> Any:
+    """``value`` (validated, normalised) limited to the keys the caller gave: no defaults added."""
+    if isinstance(value, dict) and isinstance(given, dict):
+        return {k: _like(v, given[k]) for k, v in value.items() if k in given}
+    if isinstance(value, list) and isinstance(given, list):
+        return [_like(v, g) for v, g in zip(value, given, strict=False)]
+    return value
+
+
+def save(document: yamlfile.Document, data: dict) -> Loaded:
+    """Validate ``data`` and write it over the answers file, keeping comments; atomic."""
     answers = validate_data(document, data)
     problems = [f for f in check_references(answers, document) if f.severity == "error"]
     if problems:
         raise AnswersError(problems)
-    tree = yamlfile.merge(document.tree, to_data(answers))
+    tree = yamlfile.merge(document.tree, _like(to_data(answers), data))
     yamlfile.write_atomic(document.path, yamlfile.dump(tree))
     return load(document.path)

@@ -208,7 +208,10 @@ def plain(value: Any) -> Any:
 
 
 def merge(tree: Any, new: Any) -> Any:
-    """Update a round-trip tree in place to equal ``new``, keeping comments on surviving keys."""
+    """Update a round-trip tree in place to equal ``new``, keeping comments on surviving keys and
+    the original spelling (quotes, folding, 0.40) of every value that did not change."""
+    if plain(tree) == new:
+        return tree
     if isinstance(tree, CommentedMap) and isinstance(new, dict):
         for key in [k for k in tree if k not in new]:
             del tree[key]

@@ -161,7 +161,7 @@ def test_save_keeps_comments_and_key_order(medical: Path) -> None:
     loaded = answers.load(medical)
     data = answers.to_data(loaded.answers)
     data["project"]["owner"] = "Dr. Someone Else"
-    answers.save(loaded, data)
+    answers.save(loaded.document, data)
     text = (medical / "answers.yaml").read_text(encoding="utf-8")
     assert "owner: Dr. Someone Else" in text
     assert "# every freshness, audit and sign-off check is evaluated against this date" in text
@@ -176,7 +176,7 @@ def test_invalid_save_leaves_the_file_untouched(medical: Path) -> None:
     data = answers.to_data(loaded.answers)
     data["project"]["as_of"] = "not a date"
     with pytest.raises(AnswersError) as exc:
-        answers.save(loaded, data)
+        answers.save(loaded.document, data)
     assert "project.as_of" in str(exc.value)
     assert (medical / "answers.yaml").read_bytes() == before
 
