@@ -239,7 +239,10 @@ def completeness(answers: Answers) -> Completeness:
 
 
 def _walk(model: BaseModel, loc: tuple):
+    skip = model.not_applicable() if hasattr(model, "not_applicable") else set()
     for name, info in type(model).model_fields.items():
+        if name in skip:
+            continue
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         value = getattr(model, name)
         yield (*loc, name), value, extra.get("x-importance", "optional")

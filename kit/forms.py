@@ -21,13 +21,8 @@ from ipywidgets_jsonschema import Form
 from kit import answers as answers_io
 from kit import yamlfile
 from kit.findings import AnswersError, Finding
-from kit.schema import json_schema
+from kit.schema import STEP_KEYS, json_schema
 
-STEP_KEYS = {
-    "problem_boundaries": ["project", "problem_boundaries"],
-    "data_quality": ["data_quality"],
-    "data_strategy": ["data_strategy"],
-}
 DROPPED = {
     "minLength",
     "maxLength",

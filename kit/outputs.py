@@ -43,12 +43,18 @@ def sections_present(report: dict, ctx: Context) -> list[str]:
 
 
 def _entries(report: dict, ctx: Context):
-    """(section, output entry, matching input row or None) for every repeated, keyed section."""
+    """(section, output entry, matching input row or None): a repeated section's entries matched by
+    its key; a single section against the record's first input row."""
     rows = ctx.inputs.get(str(report.get("record_id")))
     for section in ctx.template.sections:
-        if not (section.repeated and section.key):
+        body = (report.get("sections") or {}).get(section.id)
+        if not section.repeated:
+            if isinstance(body, dict) and rows:
+                yield section, body, rows[0]
             continue
-        for entry in (report.get("sections") or {}).get(section.id) or []:
+        if not section.key:
+            continue
+        for entry in body or []:
             column, wanted = _input_of(section, section.key), str(entry.get(section.key))
             match = next((r for r in rows or [] if str(r.get(column)) == wanted), None)
             yield section, entry, match

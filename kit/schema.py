@@ -53,6 +53,10 @@ class Part(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=True)
 
+    def not_applicable(self) -> set[str]:
+        """Recommended fields that other answers make irrelevant (not counted as incomplete)."""
+        return set()
+
 
 # --- Project -------------------------------------------------------------------------------
 
@@ -123,6 +127,9 @@ class PersonalData(Part):
     legal_basis: MaybeText = recommended(
         description="The stated basis for processing it (e.g. GDPR art. 9(2)(h))"
     )
+
+    def not_applicable(self) -> set[str]:
+        return set() if self.personal or self.health else {"legal_basis"}
 
 
 class LegalBoundaries(Part):
@@ -275,10 +282,11 @@ class Answers(Part):
     data_strategy: DataStrategy = required("")
 
 
-STEPS = {
-    "problem_boundaries": ProblemBoundaries,
-    "data_quality": DataQuality,
-    "data_strategy": DataStrategy,
+# The top-level parts of the answers file that each step's form edits.
+STEP_KEYS = {
+    "problem_boundaries": ["project", "problem_boundaries"],
+    "data_quality": ["data_quality"],
+    "data_strategy": ["data_strategy"],
 }
 
 

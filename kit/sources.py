@@ -78,10 +78,12 @@ def used_sources(answers: Answers, template=None) -> set[str]:
 
 
 def source_checks(answers: Answers, template=None) -> list[CheckResult]:
-    """One check per source the product uses; unused sources are listed but never block."""
+    """One check per source the product uses; unused ones stay in the inventory table only."""
     used = used_sources(answers, template)
     results = []
     for status in inventory(answers):
+        if status.id not in used:
+            continue
         problems = status.problems
         results.append(
             CheckResult(
@@ -89,7 +91,7 @@ def source_checks(answers: Answers, template=None) -> list[CheckResult]:
                 family="source",
                 checked=1,
                 failed=1 if problems else 0,
-                severity="blocking" if status.id in used and not status.licence_allowed else "warning",
+                severity="blocking" if not status.licence_allowed else "warning",
                 detail="; ".join(problems) or "allowed, verified, fresh, accessible",
             )
         )

@@ -1,0 +1,147 @@
+"""The record's overall decision, with every blocker and condition traced to its evidence.
+
+verdict says use a deterministic system  -> USE A DETERMINISTIC SYSTEM
+any blocker                              -> NO-GO
+any condition                            -> GO WITH CONDITIONS
+otherwise                                -> GO
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from kit.evidence import Evidence
+
+GO, CONDITIONS, NO_GO, DETERMINISTIC = "GO", "GO WITH CONDITIONS", "NO-GO", "USE A DETERMINISTIC SYSTEM"
+
+
+@dataclass
+class Item:
+    text: str
+    evidence: str  # an answer path (problem_boundaries.legal.risks[0]) or a check id (rule.unit_present)
+
+
+@dataclass
+class Decision:
+    decision: str
+    blockers: list[Item]
+    conditions: list[Item]
+
+    def as_dict(self) -> dict:
+        return {
+            "decision": self.decision,
+            "blockers": [asdict(b) for b in self.blockers],
+            "conditions": [asdict(c) for c in self.conditions],
+        }
+
+
+def blockers(ev: Evidence) -> list[Item]:
+    out = [Item(issue.problem, issue.evidence) for issue in ev.legal if issue.blocking]
+    for i, member in enumerate(ev.answers.data_quality.validation_team):
+        if member.sign_off.decision == "rejected":
+            note = f": {member.sign_off.notes}" if member.sign_off.notes else ""
+            out.append(
+                Item(
+                    f"{member.role} ({member.person}) rejected the design{note}",
+                    f"data_quality.validation_team[{i}].sign_off",
+                )
+            )
+    out += [
+        Item(
+            f"no {role} on the validation team of a {ev.answers.project.domain} project",
+            "data_quality.validation_team",
+        )
+        for role in ev.team.missing_roles
+    ]
+    out += [Item(f"check {c.id} could not run: {c.error}", c.id) for c in ev.checks if c.status == "error"]
+    return out
+
+
+def conditions(ev: Evidence) -> list[Item]:
+    out = []
+    for check in ev.checks:
+        if check.status == "fail":
+            out.append(
+                Item(
+                    f"fix before launch: {check.id} fails on {check.failed} of {check.checked} "
+                    f"({check.pass_rate:.1%} pass, {check.min_pass_rate:.0%} required)",
+                    check.id,
+                )
+            )
+        elif check.status == "warn" or (check.family in ("source", "audit", "bias") and check.failed):
+            out.append(Item(f"resolve or accept: {check.id}: {check.detail}", check.id))
+    out += [
+        Item(f"template gap: {gap.field}: {gap.problem}", "data_quality.output_template") for gap in ev.gaps
+    ]
+    for i, member in enumerate(ev.answers.data_quality.validation_team):
+        if member.sign_off.decision in ("pending", "approved_with_conditions"):
+            what = (
+                "sign-off pending"
+                if member.sign_off.decision == "pending"
+                else (f"approved with conditions: {member.sign_off.notes or 'see notes'}")
+            )
+            out.append(
+                Item(
+                    f"{member.role} ({member.person}): {what}", f"data_quality.validation_team[{i}].sign_off"
+                )
+            )
+    pb = ev.answers.problem_boundaries.appropriateness
+    if ev.verdict.id == "genai_with_review" and not pb.human_curates_outputs:
+        out.append(
+            Item(
+                "the rubric requires a person to review every output; the answers say no one does",
+                "problem_boundaries.appropriateness.human_curates_outputs",
+            )
+        )
+    return out
+
+
+def decide(ev: Evidence) -> Decision:
+    block, cond = blockers(ev), conditions(ev)
+    if ev.verdict.id == "deterministic":
+        verdict = DETERMINISTIC
+    elif block:
+        verdict = NO_GO
+    elif cond:
+        verdict = CONDITIONS
+    else:
+        verdict = GO
+    return Decision(verdict, block, cond)
+
+
+def four_questions(ev: Evidence, decision: Decision) -> list[dict]:
+    """The method's four questions with the short answer each gets in the record."""
+    a = ev.answers
+    rules = ev.rule_results + ev.output_results
+    passing = sum(c.status == "pass" for c in rules)
+    return [
+        {
+            "question": "What outcomes are we optimising for?",
+            "answer": a.problem_boundaries.outcome.desired_outcome,
+            "evidence": [f"{m.name}: {m.target}" for m in a.problem_boundaries.outcome.success_measures],
+        },
+        {
+            "question": "Which constraints are non-negotiable?",
+            "answer": "; ".join(a.problem_boundaries.outcome.non_negotiables),
+            "evidence": [
+                f"risk {r.id}: {r.description}" for r in a.problem_boundaries.legal.risks if r.blocking
+            ]
+            + [f"allowed licences: {', '.join(a.problem_boundaries.legal.allowed_licences)}"],
+        },
+        {
+            "question": "What data quality is required?",
+            "answer": f"{len(a.data_quality.rules)} data rules and {len(ev.output_results)} output checks "
+            f"guard {len(a.data_quality.unacceptable_outputs)} kinds of unacceptable output; "
+            f"{passing} of {len(rules)} pass on the sample data.",
+            "evidence": [
+                f"{u.id}: {u.description} (caught by {', '.join(u.caught_by)})"
+                for u in a.data_quality.unacceptable_outputs
+            ],
+        },
+        {
+            "question": "Is GenAI the right tool?",
+            "answer": f"{ev.verdict.label} (score {ev.verdict.score:g}); temperature {ev.verdict.temperature:g}. "
+            f"Decision: {decision.decision}.",
+            "evidence": [f"{r.text} ({r.points:+g}, {r.answer})" for r in ev.verdict.reasons],
+        },
+    ]

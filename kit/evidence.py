@@ -1,0 +1,83 @@
+"""Everything the kit measures about one project, gathered once for the notebooks and the record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kit import answers as answers_io
+from kit import bias, legal, outputs, rules, sources, structure, team, template, verdict
+from kit.checks import CheckResult
+from kit.findings import AnswersError, Finding
+from kit.schema import Answers
+
+
+@dataclass
+class Evidence:
+    project_dir: Path
+    answers: Answers
+    template: template.OutputTemplate
+    verdict: verdict.Verdict
+    rule_results: list[CheckResult]
+    output_results: list[CheckResult]
+    source_results: list[CheckResult]
+    audit_results: list[CheckResult]
+    bias_results: list[CheckResult]
+    bias_measures: list[bias.BiasResult]
+    sources: list[sources.SourceStatus]
+    audits: list[sources.AuditStatus]
+    legal: list[legal.LegalIssue]
+    lineage: list[dict]
+    gaps: list[structure.Gap]
+    team: team.TeamReview
+    completeness: answers_io.Completeness
+    warnings: list[Finding] = field(default_factory=list)
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.answers.project.as_of
+
+    @property
+    def checks(self) -> list[CheckResult]:
+        return (
+            self.rule_results
+            + self.output_results
+            + self.source_results
+            + self.audit_results
+            + self.bias_results
+        )
+
+
+def gather(project: str | Path, as_of: dt.date | str | None = None, rubric: Path | None = None) -> Evidence:
+    """Load, validate and measure a project; AnswersError carries every located problem."""
+    loaded = answers_io.load(project)
+    if as_of:
+        loaded.answers.project.as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
+    report = rules.run(loaded)
+    if report.findings:
+        raise AnswersError(report.findings)
+    answers = loaded.answers
+    tpl = template.load(loaded.project_dir, answers.data_quality.output_template)
+    measures, bias_results = bias.run(loaded)
+    lineage_rows, gaps = structure.lineage(answers, tpl)
+    return Evidence(
+        project_dir=loaded.project_dir,
+        answers=answers,
+        template=tpl,
+        verdict=verdict.decide(answers.problem_boundaries.appropriateness, verdict.load_rubric(rubric)),
+        rule_results=report.results,
+        output_results=outputs.run(loaded, tpl),
+        source_results=sources.source_checks(answers, tpl),
+        audit_results=sources.audit_checks(answers),
+        bias_results=bias_results,
+        bias_measures=measures,
+        sources=sources.inventory(answers),
+        audits=sources.audit_calendar(answers),
+        legal=legal.register(answers, tpl),
+        lineage=lineage_rows,
+        gaps=gaps,
+        team=team.review(answers),
+        completeness=answers_io.completeness(answers),
+        warnings=loaded.warnings,
+    )

@@ -1,0 +1,234 @@
+"""What the step notebooks call: one function per block of a step, each returning static HTML.
+
+Every block is plain HTML (tables and inline images), so an executed notebook, its nbconvert
+export and the shared record show it with no kernel, no widget JavaScript and no network.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from kit import answers as answers_io
+from kit import render
+from kit.checks import CheckResult
+from kit.decision import decide, four_questions
+from kit.evidence import Evidence, gather
+from kit.findings import AnswersError
+from kit.paths import PACKAGE
+from kit.schema import STEP_KEYS
+
+RECORD_MIMETYPE = "application/vnd.wbk.record+json"
+
+
+class Block:
+    """HTML that Jupyter displays as a rich output; str() gives the markup."""
+
+    def __init__(self, html: str):
+        self.html = html
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+
+def style() -> Block:
+    return Block(render.render("style.html.j2"))
+
+
+def open_project(project: str | Path, as_of: dt.date | str | None = None) -> Evidence:
+    """Gather the evidence; a bad answers file stops the notebook with every located problem."""
+    try:
+        return gather(project, as_of)
+    except AnswersError as exc:
+        raise AnswersError(exc.findings) from None
+
+
+def resolve_project(project: str | Path) -> Path:
+    """A project path as given, else relative to the kit's checkout (notebooks run in notebooks/)."""
+    path = Path(project).expanduser()
+    if path.exists() or path.is_absolute():
+        return path.resolve()
+    beside_kit = PACKAGE.parent / path
+    return beside_kit.resolve() if beside_kit.exists() else path
+
+
+def form(project: str | Path, step: str, show: bool = True):
+    """The step's editable form, or nothing in batch runs (a record shows answers as tables)."""
+    if not show:
+        return None
+    from kit.forms import StepForm
+
+    return StepForm(project, step)
+
+
+def answers(ev: Evidence, step: str) -> Block:
+    data = answers_io.to_data(ev.answers)
+    return Block(render.render("answers.html.j2", parts={k: data.get(k) for k in STEP_KEYS[step]}))
+
+
+def appropriateness(ev: Evidence) -> Block:
+    return Block(render.render("verdict.html.j2", v=ev.verdict))
+
+
+def legal_register(ev: Evidence) -> Block:
+    risks = [r.model_dump() for r in ev.answers.problem_boundaries.legal.risks]
+    return Block(
+        render.render(
+            "legal.html.j2", sources=ev.sources, risks=risks, issues=[dataclasses.asdict(i) for i in ev.legal]
+        )
+    )
+
+
+def sources(ev: Evidence) -> Block:
+    return Block(
+        render.render("sources.html.j2", sources=ev.sources, as_of=ev.as_of)
+        + render.render(
+            "checks.html.j2", title="Sources the product uses", intro="", checks=ev.source_results, chart=None
+        )
+    )
+
+
+def lineage(ev: Evidence) -> Block:
+    return Block(
+        render.render(
+            "lineage.html.j2",
+            template_name=ev.template.name,
+            rows=ev.lineage,
+            gaps=[dataclasses.asdict(g) for g in ev.gaps],
+        )
+    )
+
+
+def _pass_rate_chart(checks: list[CheckResult], title: str) -> str | None:
+    ran = [c for c in checks if c.checked]
+    if not ran:
+        return None
+    return render.bar_chart(
+        [c.id for c in ran],
+        {"pass rate": [c.pass_rate * 100 for c in ran]},
+        title,
+        "% of rows or reports that pass",
+    )
+
+
+def rules(ev: Evidence) -> Block:
+    intro = (
+        f"{len(ev.rule_results)} rules run on the sources' sample files as of {ev.as_of}; "
+        "a rule passes when its pass rate reaches its minimum."
+    )
+    return Block(
+        render.render(
+            "checks.html.j2",
+            title="Data-quality rules on the sample data",
+            intro=intro,
+            checks=ev.rule_results,
+            chart=_pass_rate_chart(ev.rule_results, "Rules"),
+        )
+    )
+
+
+def outputs(ev: Evidence) -> Block:
+    spec = ev.answers.data_quality.generated_outputs
+    intro = (
+        f"Sample outputs in {spec.path} checked against their input records in {spec.input_dataset}."
+        if spec
+        else "No sample generated outputs are declared (data_quality.generated_outputs)."
+    )
+    return Block(
+        render.render(
+            "checks.html.j2",
+            title="Acceptance of generated outputs",
+            intro=intro,
+            checks=ev.output_results,
+            chart=_pass_rate_chart(ev.output_results, "Output checks"),
+        )
+    )
+
+
+def team(ev: Evidence) -> Block:
+    return Block(render.render("team.html.j2", review=ev.team))
+
+
+def maintenance(ev: Evidence) -> Block:
+    chart = None
+    if ev.bias_measures:
+        labels = [f"{b.attribute}={k}" for b in ev.bias_measures for k in b.observed]
+        chart = render.bar_chart(
+            labels,
+            {
+                "observed": [v * 100 for b in ev.bias_measures for v in b.observed.values()],
+                "reference": [v * 100 for b in ev.bias_measures for v in b.reference.values()],
+            },
+            "Observed against reference shares",
+            "% of rows",
+        )
+    return Block(
+        render.render(
+            "strategy.html.j2", audits=ev.audits, bias=ev.bias_measures, as_of=ev.as_of, chart=chart
+        )
+        + render.render(
+            "checks.html.j2",
+            title="Maintenance checks",
+            intro="",
+            checks=ev.audit_results + ev.bias_results,
+            chart=None,
+        )
+    )
+
+
+def decision(ev: Evidence) -> Block:
+    outcome = decide(ev)
+    data = outcome.as_dict()
+    return Block(
+        render.render(
+            "decision.html.j2",
+            decision=data,
+            verdict=ev.verdict,
+            completeness=ev.completeness.ratio,
+            questions=four_questions(ev, outcome),
+        )
+    )
+
+
+def record_data(ev: Evidence) -> dict[str, Any]:
+    """The machine-readable part of the record (see docs/record.schema.json), minus provenance."""
+    outcome = decide(ev)
+    return {
+        "project": ev.answers.project.name,
+        "as_of": ev.as_of.isoformat(),
+        "decision": outcome.decision,
+        "verdict": ev.verdict.label,
+        "verdict_id": ev.verdict.id,
+        "temperature": ev.verdict.temperature,
+        "blockers": [dataclasses.asdict(b) for b in outcome.blockers],
+        "conditions": [dataclasses.asdict(c) for c in outcome.conditions],
+        "checks": [c.summary() for c in ev.checks],
+        "completeness": round(ev.completeness.ratio, 4),
+        "sign_offs": [
+            {
+                "role": m["role"],
+                "person": m["person"],
+                "decision": m["decision"],
+                "date": m["date"].isoformat() if m["date"] else None,
+            }
+            for m in ev.team.matrix
+        ],
+        "answers": json.loads(json.dumps(answers_io.to_data(ev.answers), default=str)),
+    }
+
+
+def emit_record(ev: Evidence):
+    """Display the record data under its own mimetype: wbk run reads it from the executed notebook;
+    HTML export does not show it."""
+    from IPython.display import display
+
+    display(
+        {RECORD_MIMETYPE: record_data(ev), "text/plain": f"record data for {ev.answers.project.name}"},
+        raw=True,
+    )
