@@ -109,6 +109,14 @@ def decide(ev: Evidence) -> Decision:
     return Decision(verdict, block, cond)
 
 
+def _personal_data(a) -> str:
+    pd = a.problem_boundaries.legal.personal_data
+    kinds = [k for k, on in (("personal", pd.personal), ("health", pd.health)) if on]
+    if not kinds:
+        return "no personal or health data"
+    return f"{' and '.join(kinds)} data, basis: {pd.legal_basis or 'NOT STATED'}"
+
+
 def four_questions(ev: Evidence, decision: Decision) -> list[dict]:
     """The method's four questions with the short answer each gets in the record."""
     a = ev.answers

@@ -1,0 +1,265 @@
+"""``wbk run``: execute every step notebook of each project and write its records and the index.
+
+Per project: one kernel runs the step notebooks in order; the executed notebooks, record.json and
+record.html are written atomically under OUT/<project>/. A failing cell fails that project only.
+With --jobs N, projects run in N worker processes; each worker spawns the kernel of its next
+project while the current one runs.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import multiprocessing as mp
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from kit import record, yamlfile
+from kit.answers import answers_path
+from kit.execute import Kernel, prepare, step_notebooks
+from kit.findings import AnswersError
+from kit.progress import Progress
+from kit.workbook import RECORD_MIMETYPE
+
+
+@dataclass
+class Job:
+    project: Path
+    name: str
+    out: Path
+    parameters: dict[str, Any]
+    prewarm_next: bool = False
+
+
+@dataclass
+class Outcome:
+    name: str
+    status: str  # "ok" or "failed"
+    seconds: float
+    record: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+
+
+_next_kernel: Kernel | None = None  # spawned ahead for this worker's next project
+
+
+def _take_kernel() -> Kernel:
+    global _next_kernel
+    kernel, _next_kernel = _next_kernel, None
+    return kernel or Kernel()
+
+
+def run_project(job: Job, report=None) -> Outcome:
+    """Execute one project's step notebooks and write its records; never raises for a bad project."""
+    global _next_kernel
+    report = report or (lambda *_: None)
+    started = time.perf_counter()
+    steps: list[tuple[str, nbformat.NotebookNode]] = []
+    failure = None
+    notebooks = step_notebooks()
+    prepared = [(path.stem, prepare(path, job.parameters)) for path in notebooks]
+    kernel = _take_kernel()
+    if job.prewarm_next:
+        _next_kernel = Kernel()
+    try:
+        for stem, nb in prepared:
+            report(job.name, stem, "running")
+            failure = kernel.run(nb, stem)
+            yamlfile.write_atomic(job.out / "notebooks" / f"{stem}.ipynb", nbformat.writes(nb))
+            steps.append((stem, nb))
+            report(job.name, stem, "failed" if failure else "done")
+            if failure:
+                break
+    finally:
+        kernel.shutdown()
+    data = _answers_data(job.project)
+    prov = record.provenance(job.project, data, job.parameters)
+    if failure:
+        rec = record.failed_record(job.name, failure.as_dict(), prov)
+    else:
+        rec = {**_emitted_record(steps), "status": "ok", "provenance": prov}
+    facts = _facts(job, rec)
+    html = _export(
+        steps,
+        {
+            "title": f"Design record: {rec.get('project') or job.name}",
+            "facts": facts,
+            "failure": failure.as_dict() if failure else None,
+        },
+    )
+    yamlfile.write_atomic(job.out / "record.json", record.dump(rec))
+    yamlfile.write_atomic(job.out / "record.html", html)
+    reason = f"{failure.step}, cell {failure.cell}: {failure.error}" if failure else ""
+    return Outcome(job.name, "failed" if failure else "ok", time.perf_counter() - started, rec, reason)
+
+
+def _export(steps, wbk):
+    from kit.export import export_record
+
+    return export_record(steps, wbk)
+
+
+def _answers_data(project: Path) -> dict[str, Any]:
+    try:
+        return yamlfile.read(answers_path(project)).data
+    except AnswersError:
+        return {}
+
+
+def _emitted_record(steps: list[tuple[str, nbformat.NotebookNode]]) -> dict[str, Any]:
+    for _, nb in steps:
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                if RECORD_MIMETYPE in output.get("data", {}):
+                    return dict(output["data"][RECORD_MIMETYPE])
+    raise RuntimeError("the design-record notebook emitted no record data (wb.emit_record)")
+
+
+def _facts(job: Job, rec: dict[str, Any]) -> list[tuple[str, str]]:
+    prov = rec["provenance"]
+    facts = [
+        ("Project", rec.get("project") or job.name),
+        ("Decision", rec.get("decision") or "none: the run failed"),
+        ("Evaluated as of", rec.get("as_of") or str(job.parameters.get("as_of") or "")),
+        ("Executed", prov["executed_at"]),
+        ("Kit version", prov["kit_version"]),
+        ("Answers schema version", str(prov["schema_version"])),
+        ("Answers SHA-256", prov["answers_sha256"][:16] + "…"),
+    ]
+    return [(k, v) for k, v in facts if v]
+
+
+# --- many projects --------------------------------------------------------------------------
+
+
+def make_jobs(projects: list[str], out: Path, as_of: str | None, jobs: int) -> list[Job]:
+    names: dict[str, int] = {}
+    made = []
+    for i, project in enumerate(projects):
+        path = Path(project).resolve()
+        base = path.name if path.suffix not in {".yaml", ".yml"} else path.parent.name
+        names[base] = names.get(base, 0) + 1
+        name = base if names[base] == 1 else f"{base}-{names[base]}"
+        folder = path if path.is_dir() or path.suffix not in {".yaml", ".yml"} else path.parent
+        params = {"project": str(folder), "as_of": as_of, "show_form": False}
+        made.append(Job(folder, name, out / name, params, prewarm_next=i + jobs < len(projects)))
+    return made
+
+
+def _worker(job: Job, queue) -> Outcome:
+    try:
+        return run_project(job, lambda *event: queue.put(event))
+    except Exception as exc:  # a crash of our own: report it as that project's failure
+        return Outcome(job.name, "failed", 0.0, reason=f"{type(exc).__name__}: {exc}")
+
+
+def run_projects(projects: list[str], out: Path, jobs: int = 1, as_of: str | None = None) -> int:
+    if as_of:
+        try:
+            dt.date.fromisoformat(as_of)
+        except ValueError:
+            print(f"wbk run: --as-of {as_of!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+            return 2
+    if jobs < 1:
+        print("wbk run: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    missing = [p for p in projects if not answers_path(p).is_file()]
+    if missing:
+        print(f"wbk run: no answers.yaml in {', '.join(missing)}", file=sys.stderr)
+        return 2
+    out.mkdir(parents=True, exist_ok=True)
+    all_jobs = make_jobs(projects, out, as_of, jobs)
+    progress = Progress([j.name for j in all_jobs], [p.stem for p in step_notebooks()])
+    outcomes: list[Outcome] = []
+    try:
+        if jobs == 1:
+            for job in all_jobs:
+                outcomes.append(_run_here(job, progress))
+        else:
+            outcomes = _run_pool(all_jobs, jobs, progress)
+    except KeyboardInterrupt:
+        progress.close()
+        print(
+            "wbk run: interrupted; records already written are complete, the rest are unchanged",
+            file=sys.stderr,
+        )
+        return 130
+    progress.close()
+    _write_index(out, outcomes)
+    print(summary_table(outcomes))
+    return 0 if all(o.status == "ok" for o in outcomes) else 1
+
+
+def _run_here(job: Job, progress: Progress) -> Outcome:
+    try:
+        return run_project(job, progress.update)
+    except (OSError, RuntimeError, ValueError) as exc:
+        return Outcome(job.name, "failed", 0.0, reason=f"{type(exc).__name__}: {exc}")
+
+
+def _run_pool(all_jobs: list[Job], jobs: int, progress: Progress) -> list[Outcome]:
+    context = mp.get_context("forkserver")
+    with context.Manager() as manager:
+        queue = manager.Queue()
+        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            futures = {pool.submit(_worker, job, queue): job for job in all_jobs}
+            pending = set(futures)
+            while pending:
+                done, pending = cf.wait(pending, timeout=0.1)
+                while not queue.empty():
+                    progress.update(*queue.get())
+            while not queue.empty():
+                progress.update(*queue.get())
+            return [futures_result(f, futures[f]) for f in futures]
+
+
+def futures_result(future: cf.Future, job: Job) -> Outcome:
+    try:
+        return future.result()
+    except Exception as exc:  # the worker process itself died
+        return Outcome(job.name, "failed", 0.0, reason=f"{type(exc).__name__}: {exc}")
+
+
+def _write_index(out: Path, outcomes: list[Outcome]) -> None:
+    rows = []
+    for o in outcomes:
+        rec = o.record
+        rows.append(
+            {
+                "project": rec.get("project") or o.name,
+                "link": f"{o.name}/record.html",
+                "status": o.status,
+                "reason": o.reason,
+                "decision": rec.get("decision"),
+                "verdict": rec.get("verdict"),
+                "blockers": rec.get("blockers", []),
+                "conditions": len(rec.get("conditions", [])),
+                "completeness": rec.get("completeness") or 0.0,
+                "pass_rate": record.data_quality_pass_rate(rec),
+                "executed_at": rec.get("provenance", {}).get("executed_at", ""),
+            }
+        )
+    yamlfile.write_atomic(out / "index.html", record.index_html(rows))
+
+
+def summary_table(outcomes: list[Outcome]) -> str:
+    header = ("project", "status", "decision", "blockers", "conditions", "seconds")
+    rows = [
+        (
+            o.name,
+            o.status,
+            o.record.get("decision") or o.reason,
+            str(len(o.record.get("blockers", []))),
+            str(len(o.record.get("conditions", []))),
+            f"{o.seconds:.1f}",
+        )
+        for o in outcomes
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()  # noqa: E731
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])

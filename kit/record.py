@@ -1,0 +1,98 @@
+"""record.json (schema in docs/record.schema.json), provenance, and the portfolio index."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from kit import __version__, render
+from kit.paths import RUBRICS
+from kit.schema import SCHEMA_VERSION
+
+RECORD_SCHEMA_VERSION = 1
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def input_files(project_dir: Path, answers: dict[str, Any]) -> list[Path]:
+    """Every file the record depends on: answers, samples, generated outputs, template, rubric."""
+    files = [project_dir / "answers.yaml"]
+    for source in answers.get("problem_boundaries", {}).get("data", {}).get("sources", []):
+        if source.get("sample"):
+            files.append(project_dir / source["sample"])
+    generated = answers.get("data_quality", {}).get("generated_outputs")
+    if generated:
+        files.append(project_dir / generated["path"])
+    from kit.template import resolve
+
+    try:
+        files.append(resolve(project_dir, answers["data_quality"]["output_template"]))
+    except (KeyError, Exception):  # a missing template is reported by the run itself
+        pass
+    files.append(RUBRICS / "solution_fit.yaml")
+    files.append(RUBRICS / "roles.yaml")
+    return [f for f in files if f.is_file()]
+
+
+def provenance(project_dir: Path, answers: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
+    def name(path: Path) -> str:
+        try:
+            return str(path.relative_to(project_dir))
+        except ValueError:
+            return f"kit:{path.relative_to(RUBRICS.parent.parent)}"
+
+    return {
+        "kit_version": __version__,
+        "schema_version": SCHEMA_VERSION,
+        "record_schema_version": RECORD_SCHEMA_VERSION,
+        "answers_sha256": sha256(project_dir / "answers.yaml"),
+        "inputs": {name(p): sha256(p) for p in input_files(project_dir, answers)},
+        "parameters": {k: v for k, v in parameters.items() if k != "show_form"},
+        "executed_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+    }
+
+
+def failed_record(project: str, failure: dict[str, Any], prov: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "project": project,
+        "status": "failed",
+        "failure": failure,
+        "decision": None,
+        "verdict": None,
+        "temperature": None,
+        "blockers": [],
+        "conditions": [],
+        "checks": [],
+        "completeness": None,
+        "sign_offs": [],
+        "provenance": prov,
+    }
+
+
+def data_quality_pass_rate(record: dict[str, Any]) -> float | None:
+    """Rows (or reports) passing over rows checked, across data rules and output checks."""
+    checks = [c for c in record.get("checks", []) if c["family"] in ("rule", "output")]
+    total = sum(c["passed"] + c["failed"] for c in checks)
+    return sum(c["passed"] for c in checks) / total if total else None
+
+
+def index_html(rows: list[dict[str, Any]]) -> str:
+    return render.render(
+        "index.html.j2",
+        rows=rows,
+        kit_version=__version__,
+        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+
+
+def dump(record: dict[str, Any]) -> str:
+    return json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n"
