@@ -210,7 +210,7 @@ def _run_pool(all_jobs: list[Job], jobs: int, progress: Progress) -> list[Outcom
             futures = {pool.submit(_worker, job, queue): job for job in all_jobs}
             pending = set(futures)
             while pending:
-                done, pending = cf.wait(pending, timeout=0.1)
+                _, pending = cf.wait(pending, timeout=0.1)
                 while not queue.empty():
                     progress.update(*queue.get())
             while not queue.empty():

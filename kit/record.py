@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kit import __version__, render
+from kit.findings import AnswersError
 from kit.paths import RUBRICS
 from kit.schema import SCHEMA_VERSION
 
@@ -34,10 +36,9 @@ def input_files(project_dir: Path, answers: dict[str, Any]) -> list[Path]:
         files.append(project_dir / generated["path"])
     from kit.template import resolve
 
-    try:
+    # A missing or unnamed template is reported by the run itself.
+    with contextlib.suppress(KeyError, TypeError, AnswersError):
         files.append(resolve(project_dir, answers["data_quality"]["output_template"]))
-    except (KeyError, Exception):  # a missing template is reported by the run itself
-        pass
     files.append(RUBRICS / "solution_fit.yaml")
     files.append(RUBRICS / "roles.yaml")
     return [f for f in files if f.is_file()]
