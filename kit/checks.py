@@ -16,7 +16,8 @@ class CheckResult:
     failed: int
     severity: Literal["blocking", "warning"] = "blocking"
     min_pass_rate: float = 1.0
-    examples: list[dict[str, Any]] = field(default_factory=list)
+    examples: list[dict[str, Any]] = field(default_factory=list)  # the first MAX_EXAMPLES
+    failing: list[Any] = field(default_factory=list)  # every failing row index or output id
     detail: str = ""
     error: str = ""  # set when the check could not run; never counted as a pass
 

@@ -203,15 +203,23 @@ def read_reports(path: Path) -> list[dict]:
 def check_reports(reports: list[dict], ctx: Context) -> list[CheckResult]:
     results = []
     for check_id, (check, meaning) in OUTPUT_CHECKS.items():
-        failed, examples = 0, []
+        failing, examples = [], []
         for report in reports:
             problems = check(report, ctx)
             if problems:
-                failed += 1
+                failing.append(report["report_id"])
                 if len(examples) < MAX_EXAMPLES:
                     examples.append({"report_id": report["report_id"], "problem": "; ".join(problems)})
         results.append(
-            CheckResult(check_id, "output", len(reports), failed, detail=meaning, examples=examples)
+            CheckResult(
+                check_id,
+                "output",
+                len(reports),
+                len(failing),
+                detail=meaning,
+                examples=examples,
+                failing=failing,
+            )
         )
     return results
 

@@ -216,6 +216,7 @@ def run_on_frame(rules: list[Rule], frame: pd.DataFrame, as_of: dt.date) -> list
                 min_pass_rate=rule.min_pass_rate,
                 detail=rule.description or CHECKS[rule.check].meaning,
                 examples=[{"row": int(i), **_jsonable(r)} for i, r in examples.iterrows()],
+                failing=rows,
             )
         )
     return results

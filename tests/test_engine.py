@@ -1,0 +1,196 @@
+"""The evidence engine finds exactly the planted defects of the medical example, and no more."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import EXAMPLES
+
+from kit import answers, bias, outputs, rules, sources, template
+from kit.schema import BiasCheck, Rule
+
+MEDICAL = EXAMPLES / "medical_reports"
+PLANTED = json.loads((MEDICAL / "planted.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    return answers.load(MEDICAL)
+
+
+@pytest.fixture(scope="module")
+def rule_results(loaded):
+    report = rules.run(loaded)
+    assert report.findings == []
+    return {r.id: r for r in report.results}
+
+
+def failing_ids(result, frame: pd.DataFrame, column: str = "result_id") -> list[str]:
+    return sorted(frame.loc[result.failing, column])
+
+
+@pytest.mark.parametrize(
+    ("rule", "planted"),
+    [
+        ("unit_present", "missing_unit"),
+        ("value_plausible", "negative_value"),
+        ("flag_consistent", "wrong_flag"),
+        ("result_id_unique", "duplicate"),
+        ("order_test_unique", "duplicate"),
+    ],
+)
+def test_each_rule_finds_exactly_its_planted_rows(rule_results, rule, planted) -> None:
+    frame = rules.load_dataset(MEDICAL / "data" / "lab_results.csv")
+    result = rule_results[rule]
+    assert result.failed == len(PLANTED["rows"][planted])
+    assert failing_ids(result, frame) == PLANTED["rows"][planted]
+    assert len(result.examples) == min(10, result.failed)
+    assert result.status == "fail"
+
+
+def test_stale_rows_are_counted_but_within_the_rules_tolerance(rule_results) -> None:
+    frame = rules.load_dataset(MEDICAL / "data" / "lab_results.csv")
+    fresh = rule_results["results_fresh"]
+    assert failing_ids(fresh, frame) == PLANTED["rows"]["stale"]
+    assert fresh.status == "pass" and fresh.pass_rate < 1
+
+
+def test_clean_rules_pass(rule_results) -> None:
+    planted = {
+        "unit_present",
+        "value_plausible",
+        "flag_consistent",
+        "result_id_unique",
+        "order_test_unique",
+        "results_fresh",
+    }
+    for rule_id, result in rule_results.items():
+        if rule_id not in planted:
+            assert result.failed == 0, (rule_id, result.examples)
+
+
+@pytest.mark.parametrize(
+    ("check", "planted"),
+    [
+        ("output.sections_present", "missing_section"),
+        ("output.values_match", "hallucinated_value"),
+        ("output.ranges_unchanged", "changed_range"),
+        ("output.flags_consistent", "wrong_flag"),
+        ("output.no_extra_tests", "extra_test"),
+        ("output.numbers_grounded", "hallucinated_number"),
+    ],
+)
+def test_each_output_check_finds_exactly_its_planted_reports(loaded, check, planted) -> None:
+    tpl = template.load(loaded.project_dir, loaded.answers.data_quality.output_template)
+    results = {r.id: r for r in outputs.run(loaded, tpl)}
+    result = results[check]
+    assert sorted(result.failing) == PLANTED["reports"][planted]
+    assert result.failed == len(PLANTED["reports"][planted])
+    assert result.checked == 300
+
+
+def test_sources_and_audits_as_of_the_project_date(loaded) -> None:
+    status = {s.id: s for s in sources.inventory(loaded.answers)}
+    assert status["reference_ranges"].stale and status["reference_ranges"].age_days == 226
+    assert not status["lab_results"].stale
+    assert not status["health_forum"].licence_allowed and not status["health_forum"].verified
+    assert status["guidelines"].access == "requested"
+    audits = {a.id: a for a in sources.audit_calendar(loaded.answers)}
+    assert audits["range_catalogue_review"].overdue_days == 46
+    assert audits["monthly_output_audit"].next_due == dt.date(2026, 11, 9)
+    assert not audits["monthly_output_audit"].overdue
+
+
+def test_as_of_moves_every_date_check(loaded) -> None:
+    later = loaded.answers.model_copy(deep=True)
+    later.project.as_of = dt.date(2027, 6, 1)
+    audits = {a.id: a for a in sources.audit_calendar(later)}
+    assert audits["monthly_output_audit"].overdue
+    assert {s.id: s for s in sources.inventory(later)}["lab_results"].stale
+
+
+def test_bias_flags_the_planted_age_skew_only(loaded) -> None:
+    measured, checks = bias.run(loaded)
+    by_id = {c.id: c for c in checks}
+    assert by_id["bias.age_mix"].status == "warn"
+    assert by_id["bias.sex_mix"].status == "pass"
+    age = next(m for m in measured if m.id == "age_mix")
+    assert age.largest_value == "18-39" and age.p_value < 0.001
+
+
+def test_bias_p_value_matches_scipy_stats() -> None:
+    from scipy.stats import chisquare
+
+    frame = pd.DataFrame({"a": ["x"] * 30 + ["y"] * 50 + ["z"] * 20})
+    check = BiasCheck(id="b", dataset="d", attribute="a", reference_shares={"x": 0.35, "y": 0.4, "z": 0.25})
+    expected = chisquare([30, 50, 20], [35, 40, 25]).pvalue
+    assert bias.measure(check, frame).p_value == pytest.approx(expected)
+
+
+RULE_CASES = [
+    ({"check": "between", "columns": ["v"], "params": {"min": 0, "max": 10}}, [1, -1, 11, None, "x"], 3),
+    ({"check": "in_set", "columns": ["v"], "params": {"values": ["a", "b"]}}, ["a", "c", None, "b"], 1),
+    ({"check": "matches", "columns": ["v"], "params": {"pattern": r"^\d+-\d$"}}, ["718-7", "7187", None], 1),
+    ({"check": "not_null", "columns": ["v"]}, [1, None, float("nan"), 2], 2),
+    ({"check": "unique", "columns": ["v"]}, [1, 1, 2, 1], 2),
+    (
+        {"check": "fresh_within", "columns": ["v"], "params": {"days": 10}},
+        ["2026-10-25", "2026-10-01", "not a date", None],
+        2,
+    ),
+]
+
+
+@pytest.mark.parametrize(("spec", "values", "failed"), RULE_CASES, ids=[c[0]["check"] for c in RULE_CASES])
+def test_check_kinds_count_failing_rows(spec, values, failed) -> None:
+    rule = Rule(id="r", dataset="d", severity="blocking", **spec)
+    result = rules.run_on_frame([rule], pd.DataFrame({"v": values}), dt.date(2026, 11, 1))[0]
+    assert (result.checked, result.failed) == (len(values), failed)
+
+
+def test_consistent_flag_counts_each_row_once_across_columns() -> None:
+    frame = pd.DataFrame(
+        {"flag": ["N", "H", "L", "N"], "value": [5, 5, 1, 12], "low": [1, 1, 2, 1], "high": [10, 10, 10, 10]}
+    )
+    rule = Rule(
+        id="f",
+        dataset="d",
+        severity="blocking",
+        check="consistent_flag",
+        columns=["flag", "value", "low", "high"],
+    )
+    result = rules.run_on_frame([rule], frame, dt.date(2026, 11, 1))[0]
+    assert result.failed == 2 and [e["row"] for e in result.examples] == [1, 3]
+
+
+def test_generators_are_reproducible(tmp_path: Path) -> None:
+    """The committed sample data is exactly what the seeded generator writes."""
+    script = MEDICAL / "generate_data.py"
+    subprocess.run([sys.executable, str(script), "--out", str(tmp_path)], check=True)
+    for relative in (
+        "data/lab_results.csv",
+        "data/patients.csv",
+        "data/reference_ranges.csv",
+        "outputs/generated_reports.jsonl",
+        "planted.json",
+    ):
+        assert (tmp_path / relative).read_bytes() == (MEDICAL / relative).read_bytes(), relative
+
+
+def test_bad_jsonl_lines_are_located(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    path.write_text(
+        '{"report_id": "a", "record_id": "b", "sections": {}}\n{broken\n[1, 2]\n', encoding="utf-8"
+    )
+    with pytest.raises(Exception) as exc:
+        outputs.read_reports(path)
+    text = str(exc.value)
+    assert (
+        f"{path}:2:2: error: not JSON" in text and f"{path}:3:1: error: each line must be an object" in text
+    )
