@@ -177,6 +177,13 @@ def check_references(answers: Answers, document: yamlfile.Document) -> list[Find
             ("data_quality", "generated_outputs", "input_dataset"),
             f"no source with id {dq.generated_outputs.input_dataset!r}",
         )
+    elif dq.generated_outputs and not next(
+        s.sample for s in pb.data.sources if s.id == dq.generated_outputs.input_dataset
+    ):
+        add(
+            ("data_quality", "generated_outputs", "input_dataset"),
+            f"source {dq.generated_outputs.input_dataset!r} has no sample file to check the outputs against",
+        )
 
     from kit.outputs import OUTPUT_CHECKS  # the output checks are catchers too
 

@@ -130,11 +130,16 @@ def four_questions(ev: Evidence, decision: Decision) -> list[dict]:
         },
         {
             "question": "Which constraints are non-negotiable?",
-            "answer": "; ".join(a.problem_boundaries.outcome.non_negotiables),
+            "answer": a.problem_boundaries.outcome.non_negotiables,
             "evidence": [
-                f"risk {r.id}: {r.description}" for r in a.problem_boundaries.legal.risks if r.blocking
+                f"unacceptable risk {r.id}: {r.description}"
+                for r in a.problem_boundaries.legal.risks
+                if r.blocking
             ]
-            + [f"allowed licences: {', '.join(a.problem_boundaries.legal.allowed_licences)}"],
+            + [
+                f"allowed licences: {', '.join(a.problem_boundaries.legal.allowed_licences)}",
+                _personal_data(a),
+            ],
         },
         {
             "question": "What data quality is required?",

@@ -55,8 +55,9 @@ def gather(project: str | Path, as_of: dt.date | str | None = None, rubric: Path
     if as_of:
         loaded.answers.project.as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
     report = rules.run(loaded)
-    if report.findings:
-        raise AnswersError(report.findings)
+    problems = report.findings + outputs.declaration_findings(loaded)
+    if problems:
+        raise AnswersError(problems)
     answers = loaded.answers
     tpl = template.load(loaded.project_dir, answers.data_quality.output_template)
     measures, bias_results = bias.run(loaded)

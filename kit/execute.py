@@ -108,12 +108,12 @@ class Kernel:
         client = NotebookClient(
             nb,
             km=self.km,
-            kc=self.kc,
             kernel_name=KERNEL_NAME,
             timeout=CELL_TIMEOUT,
             allow_errors=False,
             record_timing=False,
         )
+        client.kc = self.kc  # reuse the started client: no new connection per notebook
         try:
             client.execute()
         except CellExecutionError as exc:

@@ -17,7 +17,7 @@ from typing import Any
 
 from kit.checks import MAX_EXAMPLES, CheckResult
 from kit.findings import AnswersError, Finding
-from kit.rules import load_dataset
+from kit.rules import dataset_columns, load_dataset
 from kit.template import OutputTemplate, Section
 
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\d)")
@@ -222,6 +222,28 @@ def check_reports(reports: list[dict], ctx: Context) -> list[CheckResult]:
             )
         )
     return results
+
+
+def declaration_findings(loaded) -> list[Finding]:
+    """The record_id column must exist in the input dataset's sample (else nothing can be matched)."""
+    spec = loaded.answers.data_quality.generated_outputs
+    sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
+    source = sources.get(spec.input_dataset) if spec else None
+    if source is None or not source.sample or not (loaded.project_dir / source.sample).is_file():
+        return []  # reported by the answers' reference checks
+    if spec.record_id in dataset_columns(loaded.project_dir / source.sample):
+        return []
+    loc = ("data_quality", "generated_outputs", "record_id")
+    line, column = loaded.document.locate(loc)
+    return [
+        Finding(
+            str(loaded.document.path),
+            line,
+            column,
+            "data_quality.generated_outputs.record_id",
+            f"column {spec.record_id!r} is not in {source.sample}",
+        )
+    ]
 
 
 def run(loaded, template: OutputTemplate) -> list[CheckResult]:

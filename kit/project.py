@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kit import answers as answers_io
-from kit import rules, template, yamlfile
+from kit import outputs, rules, template, yamlfile
 from kit.findings import AnswersError, Finding
 from kit.paths import EXAMPLES, TEMPLATES
 
@@ -41,7 +41,7 @@ def validate(project: str | Path) -> Validation:
         return result
     result.findings = list(loaded.warnings)
     result.completeness = answers_io.completeness(loaded.answers)
-    result.findings += rules.declaration_findings(loaded)
+    result.findings += rules.declaration_findings(loaded) + outputs.declaration_findings(loaded)
     try:
         template.load(loaded.project_dir, loaded.answers.data_quality.output_template)
     except AnswersError as exc:
