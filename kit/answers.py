@@ -303,6 +303,9 @@ def save(document: yamlfile.Document, data: dict) -> Loaded:
     problems = [f for f in check_references(answers, document) if f.severity == "error"]
     if problems:
         raise AnswersError(problems)
-    tree = yamlfile.merge(document.tree, _like(to_data(answers), data))
+    new = _like(to_data(answers), data)
+    if yamlfile.plain(document.tree) == new:
+        return Loaded(answers, document)  # nothing changed: leave the file and its layout alone
+    tree = yamlfile.merge(document.tree, new)
     yamlfile.write_atomic(document.path, yamlfile.dump(tree))
     return load(document.path)

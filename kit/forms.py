@@ -45,7 +45,11 @@ SCALARS = {"string", "integer", "number", "boolean"}
 
 def form_schema(keys: list[str]) -> dict:
     full = json_schema()
-    return {"type": "object", "properties": {k: _reshape(full["properties"][k], full["$defs"]) for k in keys}}
+    props = {
+        k: {**_reshape(full["properties"][k], full["$defs"]), "title": k.replace("_", " ").capitalize()}
+        for k in keys
+    }
+    return {"type": "object", "properties": props}
 
 
 def _reshape(schema: dict, defs: dict) -> dict:
@@ -60,10 +64,15 @@ def _reshape(schema: dict, defs: dict) -> dict:
         }
         if merged.get("type") in SCALARS and "enum" not in merged:
             merged.update(type="string", **{"x-codec": _scalar_codec(inner)})
+        elif merged.get("type") == "object":
+            merged["x-nullable"] = True  # left blank, the whole part is "not answered"
         return _strip(merged)
     kind = schema.get("type")
     if kind == "object" and "properties" in schema:
-        props = {k: _reshape(v, defs) for k, v in schema["properties"].items()}
+        props = {
+            k: {**_reshape(v, defs), "title": v.get("title") or k.replace("_", " ").capitalize()}
+            for k, v in schema["properties"].items()
+        }
         return _strip({**schema, "properties": props, "x-required": schema.get("required", [])})
     if kind == "object":  # a mapping
         values = schema.get("additionalProperties")
@@ -91,7 +100,13 @@ def _scalar_codec(inner: dict) -> str:
 
 
 def _strip(schema: dict) -> dict:
-    return {k: v for k, v in schema.items() if k not in DROPPED and k != "$defs"}
+    # additionalProperties: false (pydantic's extra="forbid") would stop the form from grouping
+    # an object's fields under its title; unknown keys cannot come from a form anyway.
+    return {
+        k: v
+        for k, v in schema.items()
+        if k not in DROPPED and k != "$defs" and not (k == "additionalProperties" and v is False)
+    }
 
 
 def to_form(schema: dict, value: Any) -> Any:
@@ -137,6 +152,8 @@ def from_form(schema: dict, value: Any) -> Any:
     kind = schema.get("type")
     if kind == "object" and "properties" in schema:
         out = {k: from_form(s, value.get(k)) for k, s in schema["properties"].items()}
+        if schema.get("x-nullable") and all(v in (None, "", [], {}) for v in out.values()):
+            return None
         required = schema.get("x-required", [])
         # A blank optional answer is "not answered"; a blank required one stays for pydantic to name.
         return {k: v for k, v in out.items() if v is not None and (v != "" or k in required)}
@@ -175,7 +192,7 @@ class StepForm:
         self.path = answers_io.answers_path(project)
         self.keys = STEP_KEYS[step]
         self.schema = form_schema(self.keys)
-        self.form = Form(self.schema, show_descriptions=True)
+        self.form = Form(self.schema, show_descriptions=True, sorter=list)  # keep the schema's order
         self.status = widgets.HTML()
         self.errors = widgets.HTML()
         self.save_button = widgets.Button(description="Save", icon="save", button_style="primary")
