@@ -66,7 +66,8 @@ def jupyter_lab(root: Path, home: Path):
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("JupyterLab did not start: " + (home / "lab.log").read_text()[-2000:])
+                    log_text = (home / "lab.log").read_text()[-2000:]
+                    raise RuntimeError("JupyterLab did not start: " + log_text) from None
                 time.sleep(0.3)
         yield url, token
     finally:
