@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -96,18 +97,18 @@ def _matches(df, cols, p, as_of):
 
 def _fresh_within(df, cols, p, as_of):
     col = df[cols[0]]
-    when = pd.to_datetime(col, errors="coerce")
+    when = pd.to_datetime(col, errors="coerce", format="ISO8601")  # dates are YYYY-MM-DD
     oldest = pd.Timestamp(as_of - dt.timedelta(days=p.days))
     return col.isna() | (when >= oldest).fillna(False).astype(bool)
 
 
 def _consistent_flag(df, cols, p, as_of):
     flag, value, low, high = (df[c] for c in cols)
-    value = pd.to_numeric(value, errors="coerce")
-    expected = pd.Series(p.normal, index=df.index, dtype="object")
-    expected[value < pd.to_numeric(low, errors="coerce")] = p.low
-    expected[value > pd.to_numeric(high, errors="coerce")] = p.high
-    return flag.isna() | value.isna() | (flag.astype("string") == expected).fillna(False).astype(bool)
+    value = pd.to_numeric(value, errors="coerce").to_numpy()
+    low = pd.to_numeric(low, errors="coerce").to_numpy()
+    high = pd.to_numeric(high, errors="coerce").to_numpy()
+    expected = np.select([value < low, value > high], [p.low, p.high], default=p.normal)
+    return pd.Series(flag.isna().to_numpy() | np.isnan(value) | (flag.to_numpy() == expected), index=df.index)
 
 
 CHECKS: dict[str, CheckKind] = {
