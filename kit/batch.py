@@ -12,6 +12,7 @@ import concurrent.futures as cf
 import datetime as dt
 import multiprocessing as mp
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from kit.answers import answers_path
 from kit.execute import Kernel, prepare, step_notebooks
 from kit.findings import AnswersError
 from kit.progress import Progress
-from kit.workbook import RECORD_MIMETYPE
+from kit.record import RECORD_MIMETYPE
 
 
 @dataclass
@@ -33,7 +34,6 @@ class Job:
     name: str
     out: Path
     parameters: dict[str, Any]
-    prewarm_next: bool = False
 
 
 @dataclass
@@ -45,38 +45,58 @@ class Outcome:
     reason: str = ""
 
 
-_next_kernel: Kernel | None = None  # spawned ahead for this worker's next project
+_kernel: Kernel | None = None  # this process's kernel, reused from project to project
+
+
+def _start_early() -> None:
+    """Spawn the kernel and build the HTML exporter in a thread, so both overlap the work that
+    follows (papermill's import, preparing the notebooks) instead of adding to it."""
+    global _kernel
+    if _kernel is None:
+        _kernel = Kernel()
+    threading.Thread(target=_build_exporter, daemon=True).start()
+
+
+def _build_exporter() -> None:
+    from kit.export import exporter
+
+    exporter()
 
 
 def _take_kernel() -> Kernel:
-    global _next_kernel
-    kernel, _next_kernel = _next_kernel, None
-    return kernel or Kernel()
+    """The kernel of earlier projects: imports already paid; each notebook starts with %reset -f,
+    so no project or step sees another's variables. A worker process stops it when it exits."""
+    global _kernel
+    if _kernel is None:
+        _kernel = Kernel()
+        mp.util.Finalize(_kernel, _kernel.shutdown, exitpriority=10)
+    return _kernel
+
+
+def release_kernel() -> None:
+    global _kernel
+    if _kernel is not None:
+        _kernel.shutdown()
+        _kernel = None
 
 
 def run_project(job: Job, report=None) -> Outcome:
     """Execute one project's step notebooks and write its records; never raises for a bad project."""
-    global _next_kernel
     report = report or (lambda *_: None)
     started = time.perf_counter()
     steps: list[tuple[str, nbformat.NotebookNode]] = []
     failure = None
-    notebooks = step_notebooks()
-    prepared = [(path.stem, prepare(path, job.parameters)) for path in notebooks]
+    prepared = [(path.stem, prepare(path, job.parameters)) for path in step_notebooks()]
     kernel = _take_kernel()
-    if job.prewarm_next:
-        _next_kernel = Kernel()
-    try:
-        for stem, nb in prepared:
-            report(job.name, stem, "running")
-            failure = kernel.run(nb, stem)
-            yamlfile.write_atomic(job.out / "notebooks" / f"{stem}.ipynb", nbformat.writes(nb))
-            steps.append((stem, nb))
-            report(job.name, stem, "failed" if failure else "done")
-            if failure:
-                break
-    finally:
-        kernel.shutdown()
+    for stem, nb in prepared:
+        report(job.name, stem, "running")
+        failure = kernel.run(nb, stem)
+        yamlfile.write_atomic(job.out / "notebooks" / f"{stem}.ipynb", nbformat.writes(nb))
+        steps.append((stem, nb))
+        report(job.name, stem, "failed" if failure else "done")
+        if failure:
+            release_kernel()  # a failure may leave the kernel in any state: the next project starts fresh
+            break
     data = _answers_data(job.project)
     prov = record.provenance(job.project, data, job.parameters)
     if failure:
@@ -140,14 +160,14 @@ def _facts(job: Job, rec: dict[str, Any]) -> list[tuple[str, str]]:
 def make_jobs(projects: list[str], out: Path, as_of: str | None, jobs: int) -> list[Job]:
     names: dict[str, int] = {}
     made = []
-    for i, project in enumerate(projects):
+    for project in projects:
         path = Path(project).resolve()
         base = path.name if path.suffix not in {".yaml", ".yml"} else path.parent.name
         names[base] = names.get(base, 0) + 1
         name = base if names[base] == 1 else f"{base}-{names[base]}"
         folder = path if path.is_dir() or path.suffix not in {".yaml", ".yml"} else path.parent
         params = {"project": str(folder), "as_of": as_of, "show_form": False}
-        made.append(Job(folder, name, out / name, params, prewarm_next=i + jobs < len(projects)))
+        made.append(Job(folder, name, out / name, params))
     return made
 
 
@@ -174,6 +194,8 @@ def run_projects(projects: list[str], out: Path, jobs: int = 1, as_of: str | Non
         return 2
     out.mkdir(parents=True, exist_ok=True)
     all_jobs = make_jobs(projects, out, as_of, jobs)
+    if jobs == 1:
+        _start_early()
     progress = Progress([j.name for j in all_jobs], [p.stem for p in step_notebooks()])
     outcomes: list[Outcome] = []
     try:
@@ -183,13 +205,14 @@ def run_projects(projects: list[str], out: Path, jobs: int = 1, as_of: str | Non
         else:
             outcomes = _run_pool(all_jobs, jobs, progress)
     except KeyboardInterrupt:
-        progress.close()
         print(
             "wbk run: interrupted; records already written are complete, the rest are unchanged",
             file=sys.stderr,
         )
         return 130
-    progress.close()
+    finally:
+        progress.close()
+        release_kernel()
     _write_index(out, outcomes)
     print(summary_table(outcomes))
     return 0 if all(o.status == "ok" for o in outcomes) else 1
@@ -203,7 +226,9 @@ def _run_here(job: Job, progress: Progress) -> Outcome:
 
 
 def _run_pool(all_jobs: list[Job], jobs: int, progress: Progress) -> list[Outcome]:
-    context = mp.get_context("forkserver")
+    # fork: workers inherit the imports this process already paid for. Safe here: this process has
+    # started no kernel, zmq context or thread when jobs > 1.
+    context = mp.get_context("fork")
     with context.Manager() as manager:
         queue = manager.Queue()
         with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:

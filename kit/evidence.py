@@ -10,6 +10,7 @@ from kit import answers as answers_io
 from kit import bias, legal, outputs, rules, sources, structure, team, template, verdict
 from kit.checks import CheckResult
 from kit.findings import AnswersError, Finding
+from kit.paths import RUBRICS, TEMPLATES
 from kit.schema import Answers
 
 
@@ -49,8 +50,30 @@ class Evidence:
         )
 
 
+_cache: dict[tuple, Evidence] = {}
+
+
+def _fingerprint(project_dir: Path, rubric: Path | None) -> tuple:
+    """Every file an Evidence depends on, by size and modification time."""
+    folders = [project_dir, TEMPLATES / "output_templates", RUBRICS]
+    files = [p for folder in folders if folder.is_dir() for p in sorted(folder.rglob("*")) if p.is_file()]
+    if rubric:
+        files.append(Path(rubric))
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+
 def gather(project: str | Path, as_of: dt.date | str | None = None, rubric: Path | None = None) -> Evidence:
-    """Load, validate and measure a project; AnswersError carries every located problem."""
+    """Load, validate and measure a project, once per version of its files: the step notebooks
+    of a batch share one kernel, so later steps reuse the first one's measurements."""
+    project_dir = answers_io.answers_path(project).parent.resolve()
+    key = (str(project_dir), str(as_of), str(rubric), _fingerprint(project_dir, rubric))
+    if key not in _cache:
+        _cache.clear()  # one project at a time: keep memory flat in long sessions
+        _cache[key] = _gather(project, as_of, rubric)
+    return _cache[key]
+
+
+def _gather(project: str | Path, as_of: dt.date | str | None, rubric: Path | None) -> Evidence:
     loaded = answers_io.load(project)
     if as_of:
         loaded.answers.project.as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)

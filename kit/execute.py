@@ -1,12 +1,15 @@
-"""Execute step notebooks: papermill parameterises them, nbclient runs them in one kernel per project.
+"""Execute step notebooks: papermill parameterises them, nbclient runs them in a shared kernel.
 
-One kernel per project pays kernel start and the heavy imports once instead of once per step; the
-namespace is reset between notebooks so a step never sees another's variables. A kernel that dies
-while starting (a port race seen when several run at once) is retried once.
+A batch process keeps one kernel for all its notebooks, so kernel start and the heavy imports are
+paid once, not once per step or project; every notebook starts with ``%reset -f``, so no step sees
+another's variables. A kernel that dies while starting (a port race seen when several start at
+once) is retried once.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,9 +19,6 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
-from papermill import inspect_notebook
-from papermill.iorw import load_notebook_node
-from papermill.parameterize import parameterize_notebook
 
 from kit.paths import NOTEBOOKS
 
@@ -55,16 +55,28 @@ def step_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
     return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
 
 
+@functools.cache
+def _source(path: Path, mtime_ns: int) -> tuple[nbformat.NotebookNode, frozenset[str]]:
+    """A step notebook and the parameters it declares, read once per version of the file."""
+    # papermill is imported here, not at the top: a batch spawns its first kernel before paying for it.
+    from papermill import inspect_notebook
+    from papermill.iorw import load_notebook_node
+
+    return load_notebook_node(str(path)), frozenset(inspect_notebook(str(path)))
+
+
 def prepare(path: Path, parameters: dict[str, Any]) -> nbformat.NotebookNode:
     """The notebook with parameters injected; a parameter it does not declare is an error."""
-    declared = set(inspect_notebook(str(path)))
+    from papermill.parameterize import parameterize_notebook
+
+    source, declared = _source(path, path.stat().st_mtime_ns)
     unknown = set(parameters) - declared
     if unknown:
         raise UnknownParameterError(
             f"{path.name} has no parameter {', '.join(sorted(unknown))}; "
             f"it declares {', '.join(sorted(declared))}"
         )
-    nb = load_notebook_node(str(path))  # papermill's loader gives every cell the tags it expects
+    nb = copy.deepcopy(source)  # papermill's loader gave every cell the tags parameterize expects
     nb = parameterize_notebook(nb, parameters, kernel_name=KERNEL_NAME, language="python")
     reset = nbformat.v4.new_code_cell("%reset -f")
     reset.metadata["tags"] = [RESET_TAG]

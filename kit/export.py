@@ -12,7 +12,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from kit.paths import TEMPLATES
-from kit.workbook import RECORD_MIMETYPE
+from kit.record import RECORD_MIMETYPE
 
 TEMPLATE_NAME = "wbk-record"
 HIDDEN_TAGS = {"parameters", "injected-parameters"}

@@ -15,6 +15,8 @@ from kit.paths import RUBRICS
 from kit.schema import SCHEMA_VERSION
 
 RECORD_SCHEMA_VERSION = 1
+# The design-record notebook displays its data under this mimetype; wbk run reads it from there.
+RECORD_MIMETYPE = "application/vnd.wbk.record+json"
 
 
 def sha256(path: Path) -> str:

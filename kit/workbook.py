@@ -19,9 +19,8 @@ from kit.decision import decide, four_questions
 from kit.evidence import Evidence, gather
 from kit.findings import AnswersError
 from kit.paths import PACKAGE
+from kit.record import RECORD_MIMETYPE
 from kit.schema import STEP_KEYS
-
-RECORD_MIMETYPE = "application/vnd.wbk.record+json"
 
 
 class Block:
