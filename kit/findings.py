@@ -21,8 +21,13 @@ class Finding:
         where = self.file
         if self.line:
             where += f":{self.line}:{self.column or 1}"
-        field = f" {self.path}:" if self.path else ""
-        return f"{where}: {self.severity}:{field} {self.message}"
+        field = f" {_one_line(self.path)}:" if self.path else ""
+        return f"{where}: {self.severity}:{field} {_one_line(self.message)}"
+
+
+def _one_line(text: str) -> str:
+    """Keys and values may hold line breaks; a finding stays on one line."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class AnswersError(Exception):
