@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import copy
 import functools
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.utils import run_sync
+from jupyter_core.utils import ensure_event_loop, run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 
@@ -88,12 +90,18 @@ class Kernel:
     """One kernel that runs several notebooks in turn.
 
     ``Kernel()`` only spawns the process and queues the warm-up imports; ``run`` waits for it to
-    be ready. So a batch can spawn the next project's kernel while the current one works.
+    be ready. Everything that talks to the kernel runs on one private thread: nbclient only claims
+    SIGINT on the main thread (and then shuts the kernel down and carries on), so this way Ctrl-C
+    reaches the batch as KeyboardInterrupt and stops it.
     """
 
     def __init__(self, cwd: Path = NOTEBOOKS):
         self.cwd = cwd
-        self._spawn()
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wbk-kernel")
+        self._call(self._spawn)
+
+    def _call(self, fn, *args, timeout: float | None = None):
+        return self._thread.submit(fn, *args).result(timeout=timeout)
 
     def _spawn(self) -> None:
         self.km = EncryptedTransportKernelManager(kernel_name=KERNEL_NAME)
@@ -109,13 +117,16 @@ class Kernel:
         try:
             run_sync(self.kc.wait_for_ready)(timeout=60)
         except RuntimeError:  # "Kernel died before replying": a port race; one retry
-            self.shutdown()
+            self._stop()
             self._spawn()
             run_sync(self.kc.wait_for_ready)(timeout=60)
         self._ready = True
 
     def run(self, nb: nbformat.NotebookNode, step: str) -> StepFailure | None:
         """Execute in place; on a failing cell stop there and say where (the outputs stay)."""
+        return self._call(self._run, nb, step)
+
+    def _run(self, nb: nbformat.NotebookNode, step: str) -> StepFailure | None:
         self._wait_until_ready()
         client = NotebookClient(
             nb,
@@ -129,15 +140,13 @@ class Kernel:
         try:
             client.execute()
         except CellExecutionError as exc:
-            index = next(
-                (
-                    i
-                    for i, c in enumerate(nb.cells)
-                    if any(o.get("output_type") == "error" for o in c.get("outputs", []))
-                ),
-                -1,
-            )
-            return StepFailure(step, index - 1, f"{exc.ename}: {exc.evalue}")  # minus the reset cell
+            failed = [
+                i
+                for i, c in enumerate(nb.cells)
+                if any(o.get("output_type") == "error" for o in c.get("outputs", []))
+            ]
+            index = failed[0] - 1 if failed else -1  # minus the reset cell
+            return StepFailure(step, index, f"{exc.ename}: {exc.evalue}")
         except DeadKernelError as exc:
             return StepFailure(step, -1, f"kernel died: {exc}")
         finally:
@@ -145,9 +154,22 @@ class Kernel:
         return None
 
     def shutdown(self) -> None:
+        """Stop the kernel; if a cell will not let go within 20 s, kill the process."""
+        try:
+            self._call(self._stop, timeout=20)
+        except FuturesTimeout:
+            process = getattr(getattr(self.km, "provisioner", None), "process", None)
+            if process is not None:
+                process.kill()
+        self._thread.shutdown(wait=False)
+
+    def _stop(self) -> None:
         self.kc.stop_channels()
         if run_sync(self.km.is_alive)():
             run_sync(self.km.shutdown_kernel)(now=True)
+        loop = ensure_event_loop()  # this thread's loop, made by run_sync: close it with the kernel
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 def strip_reset_cell(nb: nbformat.NotebookNode) -> None:

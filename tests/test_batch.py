@@ -293,3 +293,14 @@ def test_rerun_replaces_records_whole(build: Path, tmp_path: Path) -> None:
     after = (out / "invoice_processing" / "record.json").read_text()
     assert json.loads(after)["decision"] == json.loads(before)["decision"]
     assert not list(out.rglob("*.tmp")), "no temporary file is left behind"
+
+
+def test_as_of_override_reaches_every_check(tmp_path: Path) -> None:
+    out = tmp_path / "later"
+    assert run_projects([str(EXAMPLES / "support_answers")], out, as_of="2027-06-01") == 0
+    record = json.loads((out / "support_answers" / "record.json").read_text())
+    assert record["as_of"] == "2027-06-01"
+    assert record["provenance"]["parameters"]["as_of"] == "2027-06-01"
+    assert record["decision"] == "GO WITH CONDITIONS"
+    failing = {c["id"] for c in record["checks"] if c["status"] != "pass"}
+    assert {"audit.draft_quality_audit", "source.tickets"} <= failing
