@@ -87,9 +87,7 @@ def legal_register(ev: Evidence) -> Block:
 def sources(ev: Evidence) -> Block:
     return Block(
         render.render("sources.html.j2", sources=ev.sources, as_of=ev.as_of)
-        + render.render(
-            "checks.html.j2", title="Sources the product uses", intro="", checks=ev.source_results, chart=None
-        )
+        + _checks("Sources the product uses", ev.source_results)
     )
 
 
@@ -104,16 +102,18 @@ def lineage(ev: Evidence) -> Block:
     )
 
 
-def _pass_rate_chart(checks: list[CheckResult], title: str) -> str | None:
+def _checks(title: str, checks: list[CheckResult], intro: str = "", chart: str | None = None) -> str:
+    """A table of check results, with a pass-rate chart when ``chart`` names one."""
     ran = [c for c in checks if c.checked]
-    if not ran:
-        return None
-    return render.bar_chart(
-        [c.id for c in ran],
-        {"pass rate": [c.pass_rate * 100 for c in ran]},
-        title,
-        "% of rows or reports that pass",
-    )
+    image = None
+    if chart and ran:
+        image = render.bar_chart(
+            [c.id for c in ran],
+            {"pass rate": [c.pass_rate * 100 for c in ran]},
+            chart,
+            "% of rows or reports that pass",
+        )
+    return render.render("checks.html.j2", title=title, intro=intro, checks=checks, chart=image)
 
 
 def rules(ev: Evidence) -> Block:
@@ -121,15 +121,7 @@ def rules(ev: Evidence) -> Block:
         f"{len(ev.rule_results)} rules run on the sources' sample files as of {ev.as_of}; "
         "a rule passes when its pass rate reaches its minimum."
     )
-    return Block(
-        render.render(
-            "checks.html.j2",
-            title="Data-quality rules on the sample data",
-            intro=intro,
-            checks=ev.rule_results,
-            chart=_pass_rate_chart(ev.rule_results, "Rules"),
-        )
-    )
+    return Block(_checks("Data-quality rules on the sample data", ev.rule_results, intro, chart="Rules"))
 
 
 def outputs(ev: Evidence) -> Block:
@@ -139,15 +131,7 @@ def outputs(ev: Evidence) -> Block:
         if spec
         else "No sample generated outputs are declared (data_quality.generated_outputs)."
     )
-    return Block(
-        render.render(
-            "checks.html.j2",
-            title="Acceptance of generated outputs",
-            intro=intro,
-            checks=ev.output_results,
-            chart=_pass_rate_chart(ev.output_results, "Output checks"),
-        )
-    )
+    return Block(_checks("Acceptance of generated outputs", ev.output_results, intro, chart="Output checks"))
 
 
 def team(ev: Evidence) -> Block:
@@ -171,13 +155,7 @@ def maintenance(ev: Evidence) -> Block:
         render.render(
             "strategy.html.j2", audits=ev.audits, bias=ev.bias_measures, as_of=ev.as_of, chart=chart
         )
-        + render.render(
-            "checks.html.j2",
-            title="Maintenance checks",
-            intro="",
-            checks=ev.audit_results + ev.bias_results,
-            chart=None,
-        )
+        + _checks("Maintenance checks", ev.audit_results + ev.bias_results)
     )
 
 

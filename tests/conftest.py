@@ -25,16 +25,24 @@ def medical(tmp_path: Path) -> Path:
     return copy_example("medical_reports", tmp_path)
 
 
-def apply_edits(project: Path, edits: dict) -> None:
-    """Set dotted answer paths (lists by index: a.b[2].c) in a project's answers.yaml."""
+def apply_edits(project: Path, edits: dict, delete: tuple = ()) -> None:
+    """Set (and delete) dotted answer paths, lists by index (a.b[2].c), in a project's answers.yaml."""
     path = project / "answers.yaml"
     document = yamlfile.read(path)
-    for dotted, value in edits.items():
+
+    def parent_of(dotted: str):
         *parents, last = _parse_path(dotted)
         node = document.tree
         for part in parents:
             node = node[part]
+        return node, last
+
+    for dotted, value in edits.items():
+        node, last = parent_of(dotted)
         node[last] = value
+    for dotted in delete:
+        node, last = parent_of(dotted)
+        del node[last]
     path.write_text(yamlfile.dump(document.tree), encoding="utf-8")
 
 

@@ -12,11 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CASES, EXAMPLES, ROOT
+from conftest import CASES, EXAMPLES, ROOT, apply_edits
 from ruamel.yaml import YAML
 
-from kit import answers, yamlfile
-from kit.answers import _parse_path
+from kit import answers
 from kit.cli import main
 from kit.findings import AnswersError
 from kit.project import validate
@@ -47,20 +46,7 @@ def apply_case(project: Path, case: dict) -> Path:
         assert old in text, f"case text {old!r} not in the example"
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
     else:
-        document = yamlfile.read(path)
-        for dotted, value in case.get("set", {}).items():
-            *parents, last = _parse_path(dotted)
-            node = document.tree
-            for part in parents:
-                node = node[part]
-            node[last] = value
-        for dotted in case.get("delete", []):
-            *parents, last = _parse_path(dotted)
-            node = document.tree
-            for part in parents:
-                node = node[part]
-            del node[last]
-        path.write_text(yamlfile.dump(document.tree), encoding="utf-8")
+        apply_edits(project, case.get("set", {}), tuple(case.get("delete", [])))
     return path
 
 
@@ -102,7 +88,7 @@ def test_completeness_counts_required_and_recommended_fields(medical: Path) -> N
 
 
 def test_blank_recommended_text_is_a_warning_not_an_error(medical: Path) -> None:
-    apply_case(medical, {"set": {"project.summary": ""}})
+    apply_edits(medical, {"project.summary": ""})
     result = validate(medical)
     assert not result.errors
     assert any(f.path == "project.summary" for f in result.warnings)
