@@ -264,13 +264,13 @@ def _walk(model: BaseModel, loc: tuple):
 def completeness_findings(answers: Answers, document: yamlfile.Document) -> list[Finding]:
     out = []
     for path in completeness(answers).missing:
-        loc = _parse_path(path)
+        loc = parse_path(path)
         line, column = document.locate(loc)
         out.append(Finding(str(document.path), line, column, path, "recommended field is empty", "warning"))
     return out
 
 
-def _parse_path(path: str) -> tuple:
+def parse_path(path: str) -> tuple:
     loc: list[Any] = []
     for part in path.replace("[", ".[").split("."):
         if part.startswith("["):

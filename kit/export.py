@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import functools
-from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -87,11 +86,3 @@ def to_html(nb: nbformat.NotebookNode, wbk: dict[str, Any]) -> str:
 def export_record(steps: list[tuple[str, nbformat.NotebookNode]], wbk: dict[str, Any]) -> str:
     nb = record_notebook(steps)
     return to_html(nb, {**wbk, "toc": table_of_contents(steps)})
-
-
-def export_file(path: Path, output: Path) -> None:
-    """Export one executed notebook with the record template (what `jupyter nbconvert` does)."""
-    nb = nbformat.read(path, as_version=4)
-    from kit.yamlfile import write_atomic
-
-    write_atomic(output, export_record([(path.stem, nb)], {"title": path.stem}))

@@ -280,7 +280,7 @@ class StepForm:
     def _label_for(self, dotted: str) -> widgets.Label | None:
         """The warning label ipywidgets-jsonschema puts beside each simple input, by field path."""
         element, schema = self.form._form_element, self.schema
-        for part in answers_io._parse_path(dotted):
+        for part in answers_io.parse_path(dotted):
             if isinstance(part, int) and schema.get("type") == "array":
                 if part >= len(element.subelements):
                     return None

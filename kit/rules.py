@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -160,6 +161,15 @@ def declaration_problems(rule: Rule, index: int) -> list[tuple[tuple, str]]:
 
 
 def load_dataset(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A sample file as a DataFrame, read once per version of the file (rules, output checks and
+    bias checks all read the same samples). Callers must not modify it."""
+    stat = Path(path).stat()
+    return _read(str(path), stat.st_mtime_ns, stat.st_size, tuple(columns) if columns else None)
+
+
+@functools.lru_cache(maxsize=8)
+def _read(name: str, mtime_ns: int, size: int, columns: tuple[str, ...] | None) -> pd.DataFrame:
+    path, columns = Path(name), list(columns) if columns else None
     if path.suffix == ".parquet":
         frame = pd.read_parquet(path, columns=columns)
     elif path.suffix == ".jsonl":

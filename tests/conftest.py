@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from kit import yamlfile
-from kit.answers import _parse_path
+from kit.answers import parse_path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -31,7 +31,7 @@ def apply_edits(project: Path, edits: dict, delete: tuple = ()) -> None:
     document = yamlfile.read(path)
 
     def parent_of(dotted: str):
-        *parents, last = _parse_path(dotted)
+        *parents, last = parse_path(dotted)
         node = document.tree
         for part in parents:
             node = node[part]
