@@ -57,8 +57,11 @@ def resolve_project(project: str | Path) -> Path:
     return beside_kit.resolve() if beside_kit.exists() else path
 
 
-def form(project: str | Path, step: str, show: bool = True):
-    """The step's editable form, or nothing in batch runs (a record shows answers as tables)."""
+def form(project: str | Path, step: str, show: bool | str = True):
+    """The step's editable form, or nothing in batch runs (a record shows answers as tables).
+    ``papermill -p show_form false`` passes the string "false": read it as the flag it means."""
+    if isinstance(show, str):
+        show = show.strip().lower() in {"1", "true", "yes", "on"}
     if not show:
         return None
     from kit.forms import StepForm

@@ -106,3 +106,10 @@ def test_form_schema_keeps_order_titles_and_no_constraints() -> None:
     assert appropriateness["properties"]["error_tolerance"]["title"] == "Error tolerance"
     text = str(schema)
     assert "minLength" not in text and "$ref" not in text and "'additionalProperties': False" not in text
+
+
+@pytest.mark.parametrize(("flag", "shown"), [(True, True), (False, False), ("false", False), ("True", True)])
+def test_show_form_flag_accepts_papermill_strings(medical: Path, flag, shown: bool) -> None:
+    from kit import workbook
+
+    assert (workbook.form(medical, "data_strategy", show=flag) is not None) is shown
