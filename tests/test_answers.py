@@ -22,6 +22,7 @@ from kit.project import validate
 from kit.schema import json_schema
 
 INVALID = YAML(typ="safe").load((CASES / "answers_invalid.yaml").read_text())
+VALID = YAML(typ="safe").load((CASES / "answers_valid.yaml").read_text(encoding="utf-8"))
 LOCATED = re.compile(r"^\S+answers\.yaml(:\d+:\d+)?: (error|warning): ")
 
 
@@ -64,6 +65,12 @@ def test_invalid_answers_give_located_errors(medical: Path, case: dict, capsys) 
         assert LOCATED.match(line), f"not a located one-line message: {line!r}"
     for expected in case["expect"]:
         assert any(expected in line for line in findings), f"{expected!r} not in:\n{out}"
+
+
+@pytest.mark.parametrize("case", VALID, ids=[c["name"] for c in VALID])
+def test_valid_edits_stay_valid(medical: Path, case: dict, capsys) -> None:
+    apply_case(medical, case)
+    assert main(["validate", str(medical)]) == 0, capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
