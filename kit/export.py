@@ -14,7 +14,7 @@ from kit.paths import TEMPLATES
 from kit.record import RECORD_MIMETYPE
 
 TEMPLATE_NAME = "wbk-record"
-HIDDEN_TAGS = {"parameters", "injected-parameters"}
+HIDDEN_TAGS = {"parameters", "injected-parameters", "analyst"}  # "analyst": how-to for the notebook user
 NOT_SHARED = {RECORD_MIMETYPE, "application/vnd.jupyter.widget-view+json"}
 
 

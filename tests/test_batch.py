@@ -102,7 +102,13 @@ def test_record_has_decision_first_toc_and_no_code(build: Path) -> None:
     html = (build / "medical_reports" / "record.html").read_text()
     assert html.index("Decision: GO WITH CONDITIONS") < html.index('id="01_problem_boundaries"')
     assert 'class="wbk-toc"' in html and 'href="#01_problem_boundaries"' in html
-    for code in ("from kit import workbook", "wb.open_project", "show_form = False", "%reset"):
+    for code in (
+        "from kit import workbook",
+        "wb.open_project",
+        "show_form = False",
+        "%reset",
+        "Run all cells",
+    ):
         assert code not in html
     assert "@media print" in html and "data:image/png;base64," in html
     for needle in ("cdnjs", "unpkg", "require.js", "MathJax", "<script", "application/vnd.jupyter.widget"):
