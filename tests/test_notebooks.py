@@ -42,6 +42,7 @@ def normalised(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb = regex_replace_nb(nb, tuple(REPLACE))
     nb.metadata = {k: v for k, v in nb.metadata.items() if k in ("kernelspec", "language_info")}
     for cell in nb.cells:
+        cell.source = cell.source.rstrip()  # papermill's injected cell may or may not end in a newline
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         for output in cell.get("outputs", []):
