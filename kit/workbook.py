@@ -18,7 +18,7 @@ from kit.checks import CheckResult
 from kit.decision import decide, four_questions
 from kit.evidence import Evidence, gather
 from kit.findings import AnswersError
-from kit.paths import PACKAGE
+from kit.paths import EXAMPLES
 from kit.record import RECORD_MIMETYPE
 from kit.schema import STEP_KEYS
 
@@ -49,11 +49,11 @@ def open_project(project: str | Path, as_of: dt.date | str | None = None) -> Evi
 
 
 def resolve_project(project: str | Path) -> Path:
-    """A project path as given, else relative to the kit's checkout (notebooks run in notebooks/)."""
+    """A project path as given, else relative to the kit's own folders (notebooks run in notebooks/)."""
     path = Path(project).expanduser()
     if path.exists() or path.is_absolute():
         return path.resolve()
-    beside_kit = PACKAGE.parent / path
+    beside_kit = EXAMPLES.parent / path  # the checkout, or the data folder inside a wheel
     return beside_kit.resolve() if beside_kit.exists() else path
 
 
