@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from kit import yamlfile
-from kit.findings import AnswersError, Finding, format_path
+from kit.findings import AnswersError, Finding, format_path, parse_path
 from kit.schema import Answers
 
 ANSWERS_NAME = "answers.yaml"
@@ -268,16 +268,6 @@ def completeness_findings(answers: Answers, document: yamlfile.Document) -> list
         line, column = document.locate(loc)
         out.append(Finding(str(document.path), line, column, path, "recommended field is empty", "warning"))
     return out
-
-
-def parse_path(path: str) -> tuple:
-    loc: list[Any] = []
-    for part in path.replace("[", ".[").split("."):
-        if part.startswith("["):
-            loc.append(int(part[1:-1]))
-        elif part:
-            loc.append(part)
-    return tuple(loc)
 
 
 # --- saving ----------------------------------------------------------------------------------

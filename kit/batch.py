@@ -171,11 +171,16 @@ def make_jobs(projects: list[str], out: Path, as_of: str | None, jobs: int) -> l
     return made
 
 
-def _worker(job: Job, queue) -> Outcome:
+def guarded_run(job: Job, report) -> Outcome:
+    """run_project, with a crash of our own reported as that project's failure, not the batch's."""
     try:
-        return run_project(job, lambda *event: queue.put(event))
-    except Exception as exc:  # a crash of our own: report it as that project's failure
+        return run_project(job, report)
+    except Exception as exc:
         return Outcome(job.name, "failed", 0.0, reason=f"{type(exc).__name__}: {exc}")
+
+
+def _worker(job: Job, queue) -> Outcome:
+    return guarded_run(job, lambda *event: queue.put(event))
 
 
 def run_projects(projects: list[str], out: Path, jobs: int = 1, as_of: str | None = None) -> int:
@@ -201,7 +206,7 @@ def run_projects(projects: list[str], out: Path, jobs: int = 1, as_of: str | Non
     try:
         if jobs == 1:
             for job in all_jobs:
-                outcomes.append(_run_here(job, progress))
+                outcomes.append(guarded_run(job, progress.update))
         else:
             outcomes = _run_pool(all_jobs, jobs, progress)
     except KeyboardInterrupt:
@@ -216,13 +221,6 @@ def run_projects(projects: list[str], out: Path, jobs: int = 1, as_of: str | Non
     _write_index(out, outcomes)
     print(summary_table(outcomes))
     return 0 if all(o.status == "ok" for o in outcomes) else 1
-
-
-def _run_here(job: Job, progress: Progress) -> Outcome:
-    try:
-        return run_project(job, progress.update)
-    except (OSError, RuntimeError, ValueError) as exc:
-        return Outcome(job.name, "failed", 0.0, reason=f"{type(exc).__name__}: {exc}")
 
 
 def _run_pool(all_jobs: list[Job], jobs: int, progress: Progress) -> list[Outcome]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Status = Literal["pass", "warn", "fail", "error"]
@@ -48,9 +48,6 @@ class CheckResult:
             "pass_rate": round(self.pass_rate, 6),
             "severity": self.severity,
         }
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), **self.summary()}
 
 
 MAX_EXAMPLES = 10

@@ -42,9 +42,14 @@ def _shareable(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return cell
 
 
+def in_record_order(steps: list[tuple[str, nbformat.NotebookNode]]):
+    """The design-record step (04) first, then the steps in their order."""
+    return sorted(steps, key=lambda s: (not s[0].startswith("04"), s[0]))
+
+
 def record_notebook(steps: list[tuple[str, nbformat.NotebookNode]]) -> nbformat.NotebookNode:
     """The record step first (decision, blockers, conditions), then every step in order."""
-    ordered = sorted(steps, key=lambda s: (not s[0].startswith("04"), s[0]))
+    ordered = in_record_order(steps)
     record = nbformat.v4.new_notebook()
     record.metadata = copy.deepcopy(ordered[0][1].metadata) if ordered else {}
     record.metadata.pop("widgets", None)
@@ -61,7 +66,7 @@ def record_notebook(steps: list[tuple[str, nbformat.NotebookNode]]) -> nbformat.
 def table_of_contents(steps: list[tuple[str, nbformat.NotebookNode]]) -> list[tuple[str, str]]:
     """(anchor, title) per step, the title taken from the step's first heading."""
     out = []
-    for name, nb in sorted(steps, key=lambda s: (not s[0].startswith("04"), s[0])):
+    for name, nb in in_record_order(steps):
         heading = next(
             (
                 line.lstrip("# ").strip()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -46,3 +46,14 @@ def format_path(loc: tuple) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out
+
+
+def parse_path(path: str) -> tuple:
+    """The inverse of format_path: "a.b[2].c" -> ("a", "b", 2, "c")."""
+    loc: list[Any] = []
+    for part in path.replace("[", ".[").split("."):
+        if part.startswith("["):
+            loc.append(int(part[1:-1]))
+        elif part:
+            loc.append(part)
+    return tuple(loc)

@@ -20,7 +20,7 @@ from ipywidgets_jsonschema import Form
 
 from kit import answers as answers_io
 from kit import yamlfile
-from kit.findings import AnswersError, Finding
+from kit.findings import AnswersError, Finding, parse_path
 from kit.schema import STEP_KEYS, json_schema
 
 DROPPED = {
@@ -280,7 +280,7 @@ class StepForm:
     def _label_for(self, dotted: str) -> widgets.Label | None:
         """The warning label ipywidgets-jsonschema puts beside each simple input, by field path."""
         element, schema = self.form._form_element, self.schema
-        for part in answers_io.parse_path(dotted):
+        for part in parse_path(dotted):
             if isinstance(part, int) and schema.get("type") == "array":
                 if part >= len(element.subelements):
                     return None
@@ -291,7 +291,3 @@ class StepForm:
                 return None
         found = [w for w in element.widgets[1:] if isinstance(w, widgets.Label)]
         return found[0] if found else None
-
-
-def step_form(project: str | Path, step: str) -> StepForm:
-    return StepForm(project, step)

@@ -28,7 +28,7 @@ import pandera.pandas as pa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kit.checks import MAX_EXAMPLES, CheckResult
-from kit.findings import Finding, format_path
+from kit.findings import Finding, format_path, parse_path
 from kit.schema import Rule
 
 
@@ -259,15 +259,15 @@ def run(loaded) -> RulesReport:
     answers = loaded.answers
     as_of = answers.project.as_of
     findings = declaration_findings(loaded)
-    broken = {f.path.split(".")[1] for f in findings if f.path.startswith("data_quality.rules[")}
+    broken = {parse_path(f.path)[2] for f in findings if f.path.startswith("data_quality.rules[")}
     samples = {s.id: s.sample for s in answers.problem_boundaries.data.sources}
     by_dataset: dict[str, list[tuple[int, Rule]]] = {}
     for i, rule in enumerate(answers.data_quality.rules):
         by_dataset.setdefault(rule.dataset, []).append((i, rule))
     results = []
     for dataset, indexed in by_dataset.items():
-        runnable = [rule for i, rule in indexed if f"rules[{i}]" not in broken]
-        errored = [rule for i, rule in indexed if f"rules[{i}]" in broken]
+        runnable = [rule for i, rule in indexed if i not in broken]
+        errored = [rule for i, rule in indexed if i in broken]
         results += [
             CheckResult(
                 r.id, "rule", 0, 0, r.severity, r.min_pass_rate, error="declaration error, see findings"

@@ -66,18 +66,6 @@ class Verdict:
     reasons: list[Reason]
     rubric: str
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "meaning": self.meaning,
-            "score": self.score,
-            "temperature": self.temperature,
-            "temperature_because": self.temperature_because,
-            "rubric": self.rubric,
-            "reasons": [r.__dict__ for r in self.reasons],
-        }
-
 
 def load_rubric(path: Path | None = None) -> Rubric:
     path = path or RUBRICS / "solution_fit.yaml"

@@ -17,7 +17,6 @@ from kit import render
 from kit.checks import CheckResult
 from kit.decision import decide, four_questions
 from kit.evidence import Evidence, gather
-from kit.findings import AnswersError
 from kit.paths import EXAMPLES
 from kit.record import RECORD_MIMETYPE
 from kit.schema import STEP_KEYS
@@ -42,10 +41,7 @@ def style() -> Block:
 
 def open_project(project: str | Path, as_of: dt.date | str | None = None) -> Evidence:
     """Gather the evidence; a bad answers file stops the notebook with every located problem."""
-    try:
-        return gather(project, as_of)
-    except AnswersError as exc:
-        raise AnswersError(exc.findings) from None
+    return gather(project, as_of)
 
 
 def resolve_project(project: str | Path) -> Path:
@@ -182,12 +178,10 @@ def record_data(ev: Evidence) -> dict[str, Any]:
     return {
         "project": ev.answers.project.name,
         "as_of": ev.as_of.isoformat(),
-        "decision": outcome.decision,
+        **outcome.as_dict(),
         "verdict": ev.verdict.label,
         "verdict_id": ev.verdict.id,
         "temperature": ev.verdict.temperature,
-        "blockers": [dataclasses.asdict(b) for b in outcome.blockers],
-        "conditions": [dataclasses.asdict(c) for c in outcome.conditions],
         "checks": [c.summary() for c in ev.checks],
         "completeness": round(ev.completeness.ratio, 4),
         "sign_offs": [

@@ -1,7 +1,7 @@
 """Reading and writing YAML safely, with a location for every node and atomic saves.
 
-Reading composes the node tree first: it gives every value its line and column, and lets us
-refuse tags and aliases before anything is constructed. Writing goes through ruamel's round-trip
+Reading composes the node tree once: it gives every value its line and column, lets us refuse
+tags and aliases before anything is constructed, and is then constructed into the round-trip tree. Writing goes through ruamel's round-trip
 mode so an analyst's comments and key order survive a save.
 """
 
@@ -109,7 +109,7 @@ def read(path: Path) -> Document:
     if problems:
         raise AnswersError(problems)
     try:
-        tree = yaml.load(io.StringIO(text))
+        tree = yaml.constructor.construct_document(root)  # from the nodes already composed: one parse
     except MarkedYAMLError as exc:
         raise AnswersError([_marked(name, exc)]) from None
     except (YAMLError, ValueError, TypeError) as exc:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from kit import yamlfile
-from kit.answers import parse_path
+from kit.findings import parse_path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
