@@ -55,7 +55,7 @@ def copies(work: Path, count: int) -> list[str]:
 
 def warm_kernel_seconds(project: Path, other: Path) -> float:
     """Execute the four notebooks' code in a kernel that has already run them for another project."""
-    from kit.execute import Kernel, prepare, step_notebooks
+    from kit.run.execute import Kernel, prepare, step_notebooks
 
     kernel = Kernel()
     try:

@@ -28,8 +28,9 @@ sys.path.insert(0, str(ROOT / "examples" / "medical_reports"))
 import pandas as pd  # noqa: E402
 from generate_data import lab_results  # noqa: E402
 
-from kit import answers, rules  # noqa: E402
-from kit.schema import Rule  # noqa: E402
+from kit.answers import loading as answers  # noqa: E402
+from kit.answers.schema import Rule  # noqa: E402
+from kit.checks import rules  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 1)
 

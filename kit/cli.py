@@ -14,7 +14,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from kit.project import validate
+    from kit.run.project import validate
 
     status = EXIT_OK
     for project in args.projects:
@@ -32,14 +32,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from kit.schema import json_schema
+    from kit.answers.schema import json_schema
 
     print(json.dumps(json_schema(), indent=2, sort_keys=False))
     return EXIT_OK
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from kit.project import scaffold
+    from kit.run.project import scaffold
 
     try:
         path = scaffold(Path(args.directory), args.source)
@@ -54,19 +54,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     # jsonschema imports rfc3987_syntax when it is installed, which builds IRI grammars for 0.7-1.5 s
     # at import. nbformat's validation never checks IRI formats, so this process goes without.
     sys.modules.setdefault("rfc3987_syntax", None)
-    from kit.batch import run_projects
+    from kit.run.batch import run_projects
 
     return run_projects(args.projects, Path(args.out), jobs=args.jobs, as_of=args.as_of)
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
-    from kit.lab import start_lab
+    from kit.run.lab import start_lab
 
     return start_lab(Path(args.project), port=args.port, open_browser=not args.no_browser)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from kit.diff import diff_records, format_changes
+    from kit.record.diff import diff_records, format_changes
 
     try:
         changes = diff_records(Path(args.old), Path(args.new))

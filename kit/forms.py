@@ -18,10 +18,10 @@ from typing import Any
 import ipywidgets as widgets
 from ipywidgets_jsonschema import Form
 
-from kit import answers as answers_io
-from kit import yamlfile
+from kit.answers import loading as answers_io
+from kit.answers import yamlfile
+from kit.answers.schema import STEP_KEYS, json_schema
 from kit.findings import AnswersError, Finding, parse_path
-from kit.schema import STEP_KEYS, json_schema
 
 DROPPED = {
     "minLength",

@@ -12,14 +12,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kit import answers as answers_io
-from kit import render
-from kit.checks import CheckResult
-from kit.decision import decide, four_questions
-from kit.evidence import Evidence, gather
+from kit.answers import loading as answers_io
+from kit.answers.schema import STEP_KEYS
+from kit.checks.result import CheckResult
+from kit.decide.decision import decide, four_questions
+from kit.decide.evidence import Evidence, gather
 from kit.paths import EXAMPLES
-from kit.record import RECORD_MIMETYPE
-from kit.schema import STEP_KEYS
+from kit.record import render
+from kit.record.data import RECORD_MIMETYPE
 
 
 class Block:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kit import yamlfile
+from kit.answers import yamlfile
 from kit.findings import parse_path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,11 +15,11 @@ import pytest
 from conftest import CASES, EXAMPLES, ROOT, apply_edits
 from ruamel.yaml import YAML
 
-from kit import answers
+from kit.answers import loading as answers
+from kit.answers.schema import json_schema
 from kit.cli import main
 from kit.findings import AnswersError
-from kit.project import validate
-from kit.schema import json_schema
+from kit.run.project import validate
 
 INVALID = YAML(typ="safe").load((CASES / "answers_invalid.yaml").read_text())
 VALID = YAML(typ="safe").load((CASES / "answers_valid.yaml").read_text(encoding="utf-8"))
@@ -177,13 +177,13 @@ def test_invalid_save_leaves_the_file_untouched(medical: Path) -> None:
 WRITER = """
 import sys
 from pathlib import Path
-from kit import yamlfile
+from kit.atomic import write_atomic
 path, big = Path(sys.argv[1]), sys.argv[2]
 print("ready", flush=True)
 n = 0
 while True:
     n += 1
-    yamlfile.write_atomic(path, f"# save {n}\\n" + big)
+    write_atomic(path, f"# save {n}\\n" + big)
 """
 
 

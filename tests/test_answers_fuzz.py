@@ -11,8 +11,8 @@ from conftest import EXAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kit import yamlfile
-from kit.project import validate
+from kit.answers import yamlfile
+from kit.run.project import validate
 
 BASE = yamlfile.read(EXAMPLES / "medical_reports" / "answers.yaml").data
 NASTY = st.one_of(

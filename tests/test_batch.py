@@ -14,12 +14,12 @@ import nbformat
 import pytest
 from conftest import EXAMPLES, ROOT, copy_example
 
-from kit import yamlfile
-from kit.batch import run_projects
+from kit.answers import yamlfile
 from kit.cli import main
-from kit.execute import UnknownParameterError, prepare, step_notebooks
-from kit.project import validate
-from kit.record import sha256
+from kit.record.data import sha256
+from kit.run.batch import run_projects
+from kit.run.execute import UnknownParameterError, prepare, step_notebooks
+from kit.run.project import validate
 
 RECORD_SCHEMA = json.loads((ROOT / "docs" / "record.schema.json").read_text())
 STEPS = [p.stem for p in step_notebooks()]

@@ -9,9 +9,9 @@ import pytest
 from conftest import copy_example
 from lab_server import jupyter_lab
 
-from kit import answers
-from kit.lab import prepare_workbook
-from kit.project import validate
+from kit.answers import loading as answers
+from kit.run.lab import prepare_workbook
+from kit.run.project import validate
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 90_000

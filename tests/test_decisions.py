@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, apply_edits
 
-from kit.decision import CONDITIONS, DETERMINISTIC, GO, NO_GO, decide, four_questions
-from kit.evidence import gather
+from kit.decide.decision import CONDITIONS, DETERMINISTIC, GO, NO_GO, decide, four_questions
+from kit.decide.evidence import gather
+from kit.decide.verdict import load_rubric
 from kit.paths import RUBRICS
-from kit.verdict import load_rubric
 
 EXPECTED = {
     "medical_reports": ("genai_with_review", 0.0, CONDITIONS),

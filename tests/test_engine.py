@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 from conftest import EXAMPLES
 
-from kit import answers, bias, outputs, rules, sources, template
-from kit.schema import BiasCheck, Rule
+from kit.answers import loading as answers
+from kit.answers import template
+from kit.answers.schema import BiasCheck, Rule
+from kit.checks import bias, outputs, rules, sources
 
 MEDICAL = EXAMPLES / "medical_reports"
 PLANTED = json.loads((MEDICAL / "planted.json").read_text())

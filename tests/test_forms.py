@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES
 
-from kit import answers
+from kit.answers import loading as answers
+from kit.answers.schema import STEP_KEYS
 from kit.forms import StepForm, form_schema, from_form, to_form
-from kit.schema import STEP_KEYS
 
 
 @pytest.mark.parametrize("step", sorted(STEP_KEYS))

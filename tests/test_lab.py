@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 
 from kit.cli import main
-from kit.lab import lab_command, prepare_workbook
+from kit.run.lab import lab_command, prepare_workbook
 
 
 def test_workbook_copies_point_at_their_project_and_are_never_overwritten(medical: Path) -> None:

@@ -17,7 +17,7 @@ from conftest import EXAMPLES, ROOT
 from pytest_notebook.diffing import diff_notebooks, diff_to_string, filter_diff
 from pytest_notebook.notebook import regex_replace_nb
 
-from kit.execute import step_notebooks
+from kit.run.execute import step_notebooks
 
 GOLDEN = Path(__file__).parent / "golden"
 NOTEBOOKS = ROOT / "notebooks"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from kit.progress import Progress
+from kit.run.progress import Progress
 
 
 class Terminal(io.StringIO):

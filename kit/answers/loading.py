@@ -12,9 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from kit import yamlfile
+from kit.answers import yamlfile
+from kit.answers.schema import Answers
+from kit.atomic import write_atomic
 from kit.findings import AnswersError, Finding, format_path, parse_path
-from kit.schema import Answers
 
 ANSWERS_NAME = "answers.yaml"
 
@@ -185,7 +186,7 @@ def check_references(answers: Answers, document: yamlfile.Document) -> list[Find
             f"source {dq.generated_outputs.input_dataset!r} has no sample file to check the outputs against",
         )
 
-    from kit.outputs import OUTPUT_CHECKS  # the output checks are catchers too
+    from kit.checks.outputs import OUTPUT_CHECKS  # the output checks are catchers too
 
     catchers = {r.id for r in dq.rules} | set(OUTPUT_CHECKS)
     for i, item in enumerate(dq.unacceptable_outputs):
@@ -297,5 +298,5 @@ def save(document: yamlfile.Document, data: dict) -> Loaded:
     if yamlfile.plain(document.tree) == new:
         return Loaded(answers, document)  # nothing changed: leave the file and its layout alone
     tree = yamlfile.merge(document.tree, new)
-    yamlfile.write_atomic(document.path, yamlfile.dump(tree))
+    write_atomic(document.path, yamlfile.dump(tree))
     return load(document.path)

@@ -8,10 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from kit import yamlfile
+from kit.answers import yamlfile
+from kit.answers.schema import Appropriateness
 from kit.findings import AnswersError, Finding, format_path
 from kit.paths import RUBRICS
-from kit.schema import Appropriateness
 
 ANSWER_PREFIX = "problem_boundaries.appropriateness."
 

@@ -6,12 +6,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kit import answers as answers_io
-from kit import bias, legal, outputs, rules, sources, structure, team, template, verdict
-from kit.checks import CheckResult
+from kit.answers import loading as answers_io
+from kit.answers import template
+from kit.answers.schema import Answers
+from kit.checks import bias, outputs, rules, sources
+from kit.checks.result import CheckResult
+from kit.decide import legal, lineage, team, verdict
 from kit.findings import AnswersError, Finding
 from kit.paths import RUBRICS, TEMPLATES
-from kit.schema import Answers
 
 
 @dataclass
@@ -30,7 +32,7 @@ class Evidence:
     audits: list[sources.AuditStatus]
     legal: list[legal.LegalIssue]
     lineage: list[dict]
-    gaps: list[structure.Gap]
+    gaps: list[lineage.Gap]
     team: team.TeamReview
     completeness: answers_io.Completeness
     warnings: list[Finding] = field(default_factory=list)
@@ -84,7 +86,7 @@ def _gather(project: str | Path, as_of: dt.date | str | None, rubric: Path | Non
     answers = loaded.answers
     tpl = template.load(loaded.project_dir, answers.data_quality.output_template)
     measures, bias_results = bias.run(loaded)
-    lineage_rows, gaps = structure.lineage(answers, tpl)
+    lineage_rows, gaps = lineage.lineage(answers, tpl)
     return Evidence(
         project_dir=loaded.project_dir,
         answers=answers,

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import nbformat
 
-from kit.answers import answers_path
-from kit.execute import step_notebooks
-from kit.yamlfile import write_atomic
+from kit.answers.loading import answers_path
+from kit.atomic import write_atomic
+from kit.run.execute import step_notebooks
 
 WORKBOOK = "workbook"
 PROJECT_LINE = re.compile(r"^project\s*=.*$", re.MULTILINE)

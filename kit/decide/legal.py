@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kit.schema import Answers
-from kit.sources import inventory, used_sources
+from kit.answers.schema import Answers
+from kit.checks.sources import inventory, used_sources
 
 
 @dataclass

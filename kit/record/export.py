@@ -11,7 +11,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from kit.paths import TEMPLATES
-from kit.record import RECORD_MIMETYPE
+from kit.record.data import RECORD_MIMETYPE
 
 TEMPLATE_NAME = "wbk-record"
 HIDDEN_TAGS = {"parameters", "injected-parameters", "analyst"}  # "analyst": how-to for the notebook user

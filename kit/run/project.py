@@ -7,8 +7,10 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kit import answers as answers_io
-from kit import outputs, rules, template, yamlfile
+from kit.answers import loading as answers_io
+from kit.answers import template, yamlfile
+from kit.atomic import write_atomic
+from kit.checks import outputs, rules
 from kit.findings import AnswersError, Finding
 from kit.paths import EXAMPLES, TEMPLATES
 
@@ -67,5 +69,5 @@ def scaffold(target: Path, source: str | None = None) -> Path:
     if source is None:  # a new project is evaluated as of the day it starts
         document = yamlfile.read(path)
         document.tree["project"]["as_of"] = dt.date.today()
-        yamlfile.write_atomic(path, yamlfile.dump(document.tree))
+        write_atomic(path, yamlfile.dump(document.tree))
     return path

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
-from kit import yamlfile
+from kit.answers import yamlfile
+from kit.answers.schema import Answers
 from kit.paths import RUBRICS
-from kit.schema import Answers
 
 
 class ExpectedRole(BaseModel):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from kit.checks import CheckResult
-from kit.schema import Answers, Source
+from kit.answers.schema import Answers, Source
+from kit.checks.result import CheckResult
 
 
 @dataclass

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import pandas as pd
 from scipy.special import chdtrc  # chi-square survival function; scipy.stats costs 0.6 s to import
 
-from kit.checks import CheckResult
-from kit.rules import load_dataset
-from kit.schema import BiasCheck
+from kit.answers.schema import BiasCheck
+from kit.checks.result import CheckResult
+from kit.checks.rules import load_dataset
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from kit import yamlfile
+from kit.answers import yamlfile
 from kit.findings import AnswersError, Finding, format_path
 from kit.paths import TEMPLATES
 

@@ -9,10 +9,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kit import __version__, render
+from kit import __version__
+from kit.answers.schema import SCHEMA_VERSION
 from kit.findings import AnswersError
 from kit.paths import RUBRICS
-from kit.schema import SCHEMA_VERSION
+from kit.record import render
 
 RECORD_SCHEMA_VERSION = 1
 # The design-record notebook displays its data under this mimetype; wbk run reads it from there.
@@ -36,7 +37,7 @@ def input_files(project_dir: Path, answers: dict[str, Any]) -> list[Path]:
     generated = answers.get("data_quality", {}).get("generated_outputs")
     if generated:
         files.append(project_dir / generated["path"])
-    from kit.template import resolve
+    from kit.answers.template import resolve
 
     # A missing or unnamed template is reported by the run itself.
     with contextlib.suppress(KeyError, TypeError, AnswersError):

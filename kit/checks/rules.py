@@ -27,9 +27,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kit.checks import MAX_EXAMPLES, CheckResult
+from kit.answers.schema import Rule
+from kit.checks.result import MAX_EXAMPLES, CheckResult
 from kit.findings import Finding, format_path, parse_path
-from kit.schema import Rule
 
 
 class NoParams(BaseModel):

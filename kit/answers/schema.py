@@ -182,7 +182,7 @@ class Rule(Part):
     id: Ident = required("")
     dataset: Ident = required("Id of the source whose sample the rule runs on")
     columns: list[Annotated[str, StringConstraints(min_length=1)]] = required("Columns the check reads")
-    check: Ident = required("One of the check kinds in kit.rules.CHECKS")
+    check: Ident = required("One of the check kinds in kit.checks.rules.CHECKS")
     params: dict[str, Any] = Field(
         default_factory=dict,
         description="Parameters of the check",

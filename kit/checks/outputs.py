@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kit.checks import MAX_EXAMPLES, CheckResult
+from kit.answers.template import OutputTemplate, Section
+from kit.checks.result import MAX_EXAMPLES, CheckResult
+from kit.checks.rules import dataset_columns, load_dataset
 from kit.findings import AnswersError, Finding
-from kit.rules import dataset_columns, load_dataset
-from kit.template import OutputTemplate, Section
 
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\d)")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kit.schema import Answers
-from kit.sources import SourceStatus, inventory
-from kit.template import OutputTemplate
+from kit.answers.schema import Answers
+from kit.answers.template import OutputTemplate
+from kit.checks.sources import SourceStatus, inventory
 
 
 @dataclass

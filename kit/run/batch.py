@@ -20,12 +20,14 @@ from typing import Any
 
 import nbformat
 
-from kit import record, yamlfile
-from kit.answers import answers_path
-from kit.execute import Kernel, prepare, step_notebooks
+from kit.answers import yamlfile
+from kit.answers.loading import answers_path
+from kit.atomic import write_atomic
 from kit.findings import AnswersError
-from kit.progress import Progress
-from kit.record import RECORD_MIMETYPE
+from kit.record import data as record
+from kit.record.data import RECORD_MIMETYPE
+from kit.run.execute import Kernel, prepare, step_notebooks
+from kit.run.progress import Progress
 
 
 @dataclass
@@ -58,7 +60,7 @@ def _start_early() -> None:
 
 
 def _build_exporter() -> None:
-    from kit.export import exporter
+    from kit.record.export import exporter
 
     exporter()
 
@@ -91,7 +93,7 @@ def run_project(job: Job, report=None) -> Outcome:
     for stem, nb in prepared:
         report(job.name, stem, "running")
         failure = kernel.run(nb, stem)
-        yamlfile.write_atomic(job.out / "notebooks" / f"{stem}.ipynb", nbformat.writes(nb))
+        write_atomic(job.out / "notebooks" / f"{stem}.ipynb", nbformat.writes(nb))
         steps.append((stem, nb))
         report(job.name, stem, "failed" if failure else "done")
         if failure:
@@ -112,14 +114,14 @@ def run_project(job: Job, report=None) -> Outcome:
             "failure": failure.as_dict() if failure else None,
         },
     )
-    yamlfile.write_atomic(job.out / "record.json", record.dump(rec))
-    yamlfile.write_atomic(job.out / "record.html", html)
+    write_atomic(job.out / "record.json", record.dump(rec))
+    write_atomic(job.out / "record.html", html)
     reason = f"{failure.step}, cell {failure.cell}: {failure.error}" if failure else ""
     return Outcome(job.name, "failed" if failure else "ok", time.perf_counter() - started, rec, reason)
 
 
 def _export(steps, wbk):
-    from kit.export import export_record
+    from kit.record.export import export_record
 
     return export_record(steps, wbk)
 
@@ -267,7 +269,7 @@ def _write_index(out: Path, outcomes: list[Outcome]) -> None:
                 "executed_at": rec.get("provenance", {}).get("executed_at", ""),
             }
         )
-    yamlfile.write_atomic(out / "index.html", record.index_html(rows))
+    write_atomic(out / "index.html", record.index_html(rows))
 
 
 def summary_table(outcomes: list[Outcome]) -> str:

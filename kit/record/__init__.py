@@ -1,0 +1,1 @@
+"""Record: the design record's data, its static HTML, the nbconvert export, the index and diffs."""

@@ -1,0 +1,2 @@
+"""Run: executing step notebooks in a kernel, batches of projects, progress, JupyterLab, and
+project folders (new, validate)."""
