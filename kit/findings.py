@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -36,6 +37,15 @@ class AnswersError(Exception):
     def __init__(self, findings: list[Finding]):
         self.findings = findings
         super().__init__("\n".join(str(f) for f in findings))
+
+
+def did_you_mean(value: str, choices, *, list_known: bool = False, cutoff: float = 0.6) -> str:
+    """ "; did you mean 'x'?" for the closest choice, else (with list_known) "; known: a, b"."""
+    choices = list(choices)
+    close = difflib.get_close_matches(str(value), choices, n=1, cutoff=cutoff)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f"; known: {', '.join(map(str, choices))}" if list_known and choices else ""
 
 
 def format_path(loc: tuple) -> str:

@@ -186,16 +186,7 @@ def check_references(answers: Answers, document: yamlfile.Document) -> list[Find
             f"source {dq.generated_outputs.input_dataset!r} has no sample file to check the outputs against",
         )
 
-    from kit.checks.outputs import OUTPUT_CHECKS  # the output checks are catchers too
-
-    catchers = {r.id for r in dq.rules} | set(OUTPUT_CHECKS)
     for i, item in enumerate(dq.unacceptable_outputs):
-        for j, ref in enumerate(item.caught_by):
-            if ref not in catchers:
-                add(
-                    ("data_quality", "unacceptable_outputs", i, "caught_by", j),
-                    f"{ref!r} is neither a rule id nor an output check" + _hint(ref, catchers),
-                )
         if not item.caught_by:
             add(
                 ("data_quality", "unacceptable_outputs", i, "caught_by"),

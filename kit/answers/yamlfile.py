@@ -19,7 +19,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from kit.findings import AnswersError, Finding
+from kit.findings import AnswersError, Finding, Severity, format_path
 
 MAX_BYTES = 2 * 1024 * 1024
 CORE = "tag:yaml.org,2002:"
@@ -52,6 +52,13 @@ class Document:
                 break
             node = child
         return node.start_mark.line + 1, node.start_mark.column + 1
+
+    def finding(
+        self, loc: tuple, message: str, severity: Severity = "error", *, key: bool = False
+    ) -> Finding:
+        """A Finding located at ``loc`` (at its key with ``key=True``, e.g. for an unknown key)."""
+        line, column = self.locate_key(loc) if key else self.locate(loc)
+        return Finding(str(self.path), line, column, format_path(loc), message, severity)
 
     def locate_key(self, loc: tuple) -> tuple[int, int]:
         """Line and column of the key of the last element of ``loc`` (for unknown keys)."""

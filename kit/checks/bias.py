@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 from scipy.special import chdtrc  # chi-square survival function; scipy.stats costs 0.6 s to import
 
 from kit.answers.schema import BiasCheck
-from kit.checks.result import CheckResult
-from kit.checks.rules import load_dataset
+from kit.checks.result import CheckResult, guarded
+from kit.checks.rules import dataset_columns, load_dataset
+from kit.findings import Finding, did_you_mean
 
 
 @dataclass
@@ -57,49 +59,65 @@ def _chi_square(counts: pd.Series, reference: dict, values: list[str], n: int) -
     return float(chdtrc(len(kept) - 1, statistic)) if len(kept) > 1 else 1.0
 
 
-def run(loaded) -> tuple[list[BiasResult], list[CheckResult]]:
+def run(loaded) -> list[CheckResult]:
+    """One check per declared bias check; its BiasResult travels in ``details``. A check whose
+    measurement raises is an error of that check alone."""
     sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
-    measured, checks = [], []
-    for check in loaded.answers.data_strategy.maintenance.bias_checks:
-        sample = sources[check.dataset].sample
-        if not sample:
-            checks.append(
-                CheckResult(
-                    f"bias.{check.id}",
-                    "bias",
-                    0,
-                    0,
-                    "warning",
-                    error=f"source {check.dataset!r} has no sample file",
-                )
-            )
-            continue
-        frame = load_dataset(loaded.project_dir / sample)
-        if check.attribute not in frame.columns:
-            checks.append(
-                CheckResult(
-                    f"bias.{check.id}",
-                    "bias",
-                    0,
-                    0,
-                    "warning",
-                    error=f"column {check.attribute!r} not in {sample}",
-                )
-            )
-            continue
-        result = measure(check, frame)
-        measured.append(result)
-        checks.append(
-            CheckResult(
-                f"bias.{check.id}",
-                "bias",
-                checked=1,
-                failed=0 if result.within_tolerance else 1,
-                severity="warning",
-                detail=(
-                    f"largest difference {result.largest_difference:.3f} ({result.largest_value}) "
-                    f"vs tolerance {result.tolerance}; chi-square p={result.p_value:.3g}"
-                ),
-            )
+    checks = loaded.answers.data_strategy.maintenance.bias_checks
+    return [_run_one(check, sources[check.dataset].sample, loaded.project_dir) for check in checks]
+
+
+def _run_one(check: BiasCheck, sample: str | None, project_dir: Path) -> CheckResult:
+    check_id = f"bias.{check.id}"
+    if not sample:
+        return CheckResult(
+            check_id, "bias", 0, 0, "warning", error=f"source {check.dataset!r} has no sample file"
         )
-    return measured, checks
+    return guarded(check_id, "bias", bias_check, check, project_dir / sample, severity="warning")
+
+
+def bias_check(check: BiasCheck, path: Path) -> CheckResult:
+    frame = load_dataset(path)
+    if check.attribute not in frame.columns:
+        return CheckResult(
+            f"bias.{check.id}",
+            "bias",
+            0,
+            0,
+            "warning",
+            error=f"column {check.attribute!r} not in {path.name}",
+        )
+    result = measure(check, frame)
+    return CheckResult(
+        f"bias.{check.id}",
+        "bias",
+        checked=1,
+        failed=0 if result.within_tolerance else 1,
+        severity="warning",
+        detail=(
+            f"largest difference {result.largest_difference:.3f} ({result.largest_value}) "
+            f"vs tolerance {result.tolerance}; chi-square p={result.p_value:.3g}"
+        ),
+        details=result,
+    )
+
+
+def declaration_findings(loaded) -> list[Finding]:
+    """A bias check on a column its dataset's sample lacks is an answers error, found before running."""
+    sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
+    out = []
+    for i, check in enumerate(loaded.answers.data_strategy.maintenance.bias_checks):
+        source = sources.get(check.dataset)
+        path = loaded.project_dir / source.sample if source and source.sample else None
+        if path is None or not path.is_file():
+            continue  # reported by the answers' reference checks
+        columns = dataset_columns(path)
+        if check.attribute not in columns:
+            out.append(
+                loaded.document.finding(
+                    ("data_strategy", "maintenance", "bias_checks", i, "attribute"),
+                    f"column {check.attribute!r} is not in {source.sample}"
+                    + did_you_mean(check.attribute, columns),
+                )
+            )
+    return out

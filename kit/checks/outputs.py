@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.answers.template import OutputTemplate, Section
-from kit.checks.result import MAX_EXAMPLES, CheckResult
+from kit.checks.result import MAX_EXAMPLES, CheckResult, could_not_run
 from kit.checks.rules import dataset_columns, load_dataset
 from kit.findings import AnswersError, Finding
 
@@ -203,13 +203,11 @@ def read_reports(path: Path) -> list[dict]:
 def check_reports(reports: list[dict], ctx: Context) -> list[CheckResult]:
     results = []
     for check_id, (check, meaning) in OUTPUT_CHECKS.items():
-        failing, examples = [], []
-        for report in reports:
-            problems = check(report, ctx)
-            if problems:
-                failing.append(report["report_id"])
-                if len(examples) < MAX_EXAMPLES:
-                    examples.append({"report_id": report["report_id"], "problem": "; ".join(problems)})
+        try:
+            failing, examples = _apply(check, reports, ctx)
+        except Exception as exc:  # a check that raises is an error of that check, never a pass
+            results.append(could_not_run(check_id, "output", exc))
+            continue
         results.append(
             CheckResult(
                 check_id,
@@ -222,6 +220,17 @@ def check_reports(reports: list[dict], ctx: Context) -> list[CheckResult]:
             )
         )
     return results
+
+
+def _apply(check: OutputCheck, reports: list[dict], ctx: Context) -> tuple[list, list[dict]]:
+    failing, examples = [], []
+    for report in reports:
+        problems = check(report, ctx)
+        if problems:
+            failing.append(report["report_id"])
+            if len(examples) < MAX_EXAMPLES:
+                examples.append({"report_id": report["report_id"], "problem": "; ".join(problems)})
+    return failing, examples
 
 
 def declaration_findings(loaded) -> list[Finding]:

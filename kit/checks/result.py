@@ -1,25 +1,52 @@
-"""The result of one check, whatever its family (rules, sources, audits, bias, outputs)."""
+"""The result of one check, whatever its family (rules, sources, audits, bias, outputs).
+
+Every check ends in exactly one status, decided by ``status_of`` alone: ``error`` when it could
+not run (never a pass), else ``pass`` when its pass rate reaches the required rate, else ``fail``
+for a blocking check and ``warn`` for a warning.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Literal
 
 Status = Literal["pass", "warn", "fail", "error"]
+Severity = Literal["blocking", "warning"]
+STATUSES: tuple[Status, ...] = ("pass", "warn", "fail", "error")
+MAX_EXAMPLES = 10
+
+
+def status_of(checked: int, failed: int, min_pass_rate: float, severity: Severity, error: str = "") -> Status:
+    """The one place a status is decided. The rate is compared exactly (no float rounding), so
+    one failing row in a million is a failure when every row must pass."""
+    if error:
+        return "error"
+    if checked < 0 or failed < 0 or failed > checked:
+        return "error"  # impossible counts mean the check itself went wrong
+    if checked == 0 or (checked - failed) * 1 >= _exact(min_pass_rate) * checked:
+        return "pass"
+    return "fail" if severity == "blocking" else "warn"
+
+
+def _exact(rate: float) -> Fraction:
+    """0.99 as 99/100, not as the binary float nearest to it."""
+    return Fraction(str(rate))
 
 
 @dataclass
 class CheckResult:
     id: str
-    family: Literal["rule", "source", "audit", "bias", "output"]
+    family: str  # a name in kit.checks.families.FAMILIES
     checked: int
     failed: int
-    severity: Literal["blocking", "warning"] = "blocking"
+    severity: Severity = "blocking"
     min_pass_rate: float = 1.0
     examples: list[dict[str, Any]] = field(default_factory=list)  # the first MAX_EXAMPLES
-    failing: list[Any] = field(default_factory=list)  # every failing row index or output id
+    failing: list[Any] = field(default_factory=list)  # failing output ids (small families only)
     detail: str = ""
     error: str = ""  # set when the check could not run; never counted as a pass
+    details: Any = None  # the family's own measurement, for the record's tables (e.g. bias shares)
 
     @property
     def passed(self) -> int:
@@ -31,15 +58,11 @@ class CheckResult:
 
     @property
     def status(self) -> Status:
-        if self.error:
-            return "error"
-        if self.pass_rate >= self.min_pass_rate:
-            return "pass"
-        return "fail" if self.severity == "blocking" else "warn"
+        return status_of(self.checked, self.failed, self.min_pass_rate, self.severity, self.error)
 
     def summary(self) -> dict[str, Any]:
         """The fields record.json keeps for every check."""
-        return {
+        out = {
             "id": self.id,
             "family": self.family,
             "status": self.status,
@@ -48,6 +71,25 @@ class CheckResult:
             "pass_rate": round(self.pass_rate, 6),
             "severity": self.severity,
         }
+        if self.error:
+            out["error"] = self.error
+        return out
 
 
-MAX_EXAMPLES = 10
+def could_not_run(
+    check_id: str, family: str, exc: BaseException, severity: Severity = "blocking"
+) -> CheckResult:
+    """A check whose function raised: status error, with the library's message and no traceback."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return CheckResult(
+        check_id, family, 0, 0, severity, error=f"{type(exc).__name__}: {message}".rstrip(": ")
+    )
+
+
+def guarded(check_id: str, family: str, measure, *args: Any, severity: Severity = "blocking") -> CheckResult:
+    """``measure(*args)``, or an error result when it raises: one broken check never passes and
+    never takes its siblings down."""
+    try:
+        return measure(*args)
+    except Exception as exc:  # any library's failure means the check could not run
+        return could_not_run(check_id, family, exc, severity)

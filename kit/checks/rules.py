@@ -254,10 +254,9 @@ class RulesReport:
     findings: list[Finding]
 
 
-def run(loaded) -> RulesReport:
+def run(loaded, as_of: dt.date) -> RulesReport:
     """Run every rule of a loaded project on its sources' sample files."""
     answers = loaded.answers
-    as_of = answers.project.as_of
     findings = declaration_findings(loaded)
     broken = {parse_path(f.path)[2] for f in findings if f.path.startswith("data_quality.rules[")}
     samples = {s.id: s.sample for s in answers.problem_boundaries.data.sources}

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kit.answers.schema import Answers, Source
-from kit.checks.result import CheckResult
+from kit.checks.result import CheckResult, guarded
 
 
 @dataclass
@@ -61,9 +61,9 @@ def source_status(source: Source, allowed: set[str], as_of: dt.date) -> SourceSt
     )
 
 
-def inventory(answers: Answers) -> list[SourceStatus]:
+def inventory(answers: Answers, as_of: dt.date) -> list[SourceStatus]:
     allowed = {lic.casefold() for lic in answers.problem_boundaries.legal.allowed_licences}
-    return [source_status(s, allowed, answers.project.as_of) for s in answers.problem_boundaries.data.sources]
+    return [source_status(s, allowed, as_of) for s in answers.problem_boundaries.data.sources]
 
 
 def used_sources(answers: Answers, template=None) -> set[str]:
@@ -77,25 +77,30 @@ def used_sources(answers: Answers, template=None) -> set[str]:
     return used
 
 
-def source_checks(answers: Answers, template=None) -> list[CheckResult]:
+def source_checks(answers: Answers, as_of: dt.date, template=None) -> list[CheckResult]:
     """One check per source the product uses; unused ones stay in the inventory table only."""
     used = used_sources(answers, template)
-    results = []
-    for status in inventory(answers):
-        if status.id not in used:
-            continue
-        problems = status.problems
-        results.append(
-            CheckResult(
-                id=f"source.{status.id}",
-                family="source",
-                checked=1,
-                failed=1 if problems else 0,
-                severity="blocking" if not status.licence_allowed else "warning",
-                detail="; ".join(problems) or "allowed, verified, fresh, accessible",
-            )
-        )
-    return results
+    return [
+        guarded(f"source.{status.id}", "source", source_check, status, severity=_severity(status))
+        for status in inventory(answers, as_of)
+        if status.id in used
+    ]
+
+
+def _severity(status: SourceStatus) -> str:
+    return "blocking" if not status.licence_allowed else "warning"
+
+
+def source_check(status: SourceStatus) -> CheckResult:
+    problems = status.problems
+    return CheckResult(
+        id=f"source.{status.id}",
+        family="source",
+        checked=1,
+        failed=1 if problems else 0,
+        severity=_severity(status),
+        detail="; ".join(problems) or "allowed, verified, fresh, accessible",
+    )
 
 
 @dataclass
@@ -113,8 +118,7 @@ class AuditStatus:
         return self.overdue_days > 0
 
 
-def audit_calendar(answers: Answers) -> list[AuditStatus]:
-    as_of = answers.project.as_of
+def audit_calendar(answers: Answers, as_of: dt.date) -> list[AuditStatus]:
     out = []
     for audit in answers.data_strategy.maintenance.audits:
         due = audit.last_done + dt.timedelta(days=audit.cadence_days) if audit.last_done else None
@@ -127,21 +131,23 @@ def audit_calendar(answers: Answers) -> list[AuditStatus]:
     return out
 
 
-def audit_checks(answers: Answers) -> list[CheckResult]:
+def audit_checks(answers: Answers, as_of: dt.date) -> list[CheckResult]:
     return [
-        CheckResult(
-            id=f"audit.{a.id}",
-            family="audit",
-            checked=1,
-            failed=int(a.overdue),
-            severity="warning",
-            detail=(
-                f"overdue by {a.overdue_days} days (due {a.next_due})"
-                if a.overdue and a.next_due
-                else "never done"
-                if a.overdue
-                else f"next due {a.next_due}"
-            ),
-        )
-        for a in audit_calendar(answers)
+        guarded(f"audit.{a.id}", "audit", audit_check, a, severity="warning")
+        for a in audit_calendar(answers, as_of)
     ]
+
+
+def audit_check(audit: AuditStatus) -> CheckResult:
+    if audit.overdue and audit.next_due:
+        detail = f"overdue by {audit.overdue_days} days (due {audit.next_due})"
+    else:
+        detail = "never done" if audit.overdue else f"next due {audit.next_due}"
+    return CheckResult(
+        id=f"audit.{audit.id}",
+        family="audit",
+        checked=1,
+        failed=int(audit.overdue),
+        severity="warning",
+        detail=detail,
+    )

@@ -9,7 +9,7 @@ from pathlib import Path
 from kit.answers import loading as answers_io
 from kit.answers import template
 from kit.answers.schema import Answers
-from kit.checks import bias, outputs, rules, sources
+from kit.checks import bias, families, sources
 from kit.checks.result import CheckResult
 from kit.decide import legal, lineage, team, verdict
 from kit.findings import AnswersError, Finding
@@ -19,15 +19,11 @@ from kit.paths import RUBRICS, TEMPLATES
 @dataclass
 class Evidence:
     project_dir: Path
-    answers: Answers
+    answers: Answers  # as written in the file: run options never change it
+    as_of: dt.date  # the run's date: --as-of, else the answers' project.as_of
     template: template.OutputTemplate
     verdict: verdict.Verdict
-    rule_results: list[CheckResult]
-    output_results: list[CheckResult]
-    source_results: list[CheckResult]
-    audit_results: list[CheckResult]
-    bias_results: list[CheckResult]
-    bias_measures: list[bias.BiasResult]
+    results: dict[str, list[CheckResult]]  # family name -> its checks, in FAMILIES order
     sources: list[sources.SourceStatus]
     audits: list[sources.AuditStatus]
     legal: list[legal.LegalIssue]
@@ -38,18 +34,35 @@ class Evidence:
     warnings: list[Finding] = field(default_factory=list)
 
     @property
-    def as_of(self) -> dt.date:
-        return self.answers.project.as_of
+    def checks(self) -> list[CheckResult]:
+        return [c for family in families.FAMILIES for c in self.results.get(family.name, [])]
+
+    def family(self, name: str) -> list[CheckResult]:
+        return self.results.get(name, [])
 
     @property
-    def checks(self) -> list[CheckResult]:
-        return (
-            self.rule_results
-            + self.output_results
-            + self.source_results
-            + self.audit_results
-            + self.bias_results
-        )
+    def rule_results(self) -> list[CheckResult]:
+        return self.family("rule")
+
+    @property
+    def output_results(self) -> list[CheckResult]:
+        return self.family("output")
+
+    @property
+    def source_results(self) -> list[CheckResult]:
+        return self.family("source")
+
+    @property
+    def audit_results(self) -> list[CheckResult]:
+        return self.family("audit")
+
+    @property
+    def bias_results(self) -> list[CheckResult]:
+        return self.family("bias")
+
+    @property
+    def bias_measures(self) -> list[bias.BiasResult]:
+        return [c.details for c in self.bias_results if isinstance(c.details, bias.BiasResult)]
 
 
 _cache: dict[tuple, Evidence] = {}
@@ -75,32 +88,33 @@ def gather(project: str | Path, as_of: dt.date | str | None = None, rubric: Path
     return _cache[key]
 
 
+def run_date(as_of: dt.date | str | None, answers: Answers) -> dt.date:
+    """The day every date check is judged on: the run's --as-of when given, else the answers'."""
+    if as_of is None or as_of == "":
+        return answers.project.as_of
+    return as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
+
+
 def _gather(project: str | Path, as_of: dt.date | str | None, rubric: Path | None) -> Evidence:
     loaded = answers_io.load(project)
-    if as_of:
-        loaded.answers.project.as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
-    report = rules.run(loaded)
-    problems = report.findings + outputs.declaration_findings(loaded)
+    day = run_date(as_of, loaded.answers)
+    problems = [f for f in families.declaration_findings(loaded) if f.severity == "error"]
     if problems:
         raise AnswersError(problems)
     answers = loaded.answers
     tpl = template.load(loaded.project_dir, answers.data_quality.output_template)
-    measures, bias_results = bias.run(loaded)
-    lineage_rows, gaps = lineage.lineage(answers, tpl)
+    results = families.run_all(families.Subject(loaded, tpl, day))
+    lineage_rows, gaps = lineage.lineage(answers, tpl, day)
     return Evidence(
         project_dir=loaded.project_dir,
         answers=answers,
+        as_of=day,
         template=tpl,
         verdict=verdict.decide(answers.problem_boundaries.appropriateness, verdict.load_rubric(rubric)),
-        rule_results=report.results,
-        output_results=outputs.run(loaded, tpl),
-        source_results=sources.source_checks(answers, tpl),
-        audit_results=sources.audit_checks(answers),
-        bias_results=bias_results,
-        bias_measures=measures,
-        sources=sources.inventory(answers),
-        audits=sources.audit_calendar(answers),
-        legal=legal.register(answers, tpl),
+        results=results,
+        sources=sources.inventory(answers, day),
+        audits=sources.audit_calendar(answers, day),
+        legal=legal.register(answers, day, tpl),
         lineage=lineage_rows,
         gaps=gaps,
         team=team.review(answers),

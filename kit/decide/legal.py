@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from kit.answers.schema import Answers
@@ -16,11 +17,11 @@ class LegalIssue:
     evidence: str  # the answer path that shows it
 
 
-def register(answers: Answers, template=None) -> list[LegalIssue]:
+def register(answers: Answers, as_of: dt.date, template=None) -> list[LegalIssue]:
     legal = answers.problem_boundaries.legal
     used = used_sources(answers, template)
     issues = []
-    for i, status in enumerate(inventory(answers)):
+    for i, status in enumerate(inventory(answers, as_of)):
         if not status.licence_allowed:
             in_use = status.id in used
             issues.append(

@@ -3,6 +3,7 @@ rules guard it, and where the chain is broken."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from kit.answers.schema import Answers
@@ -16,9 +17,9 @@ class Gap:
     problem: str
 
 
-def lineage(answers: Answers, template: OutputTemplate) -> tuple[list[dict], list[Gap]]:
+def lineage(answers: Answers, template: OutputTemplate, as_of: dt.date) -> tuple[list[dict], list[Gap]]:
     """Rows of output field -> input field -> source -> rules, and the gaps in that chain."""
-    sources: dict[str, SourceStatus] = {s.id: s for s in inventory(answers)}
+    sources: dict[str, SourceStatus] = {s.id: s for s in inventory(answers, as_of)}
     rows, gaps = [], []
     for section in template.sections:
         for field in section.fields:

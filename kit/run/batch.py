@@ -185,7 +185,9 @@ def _worker(job: Job, queue) -> Outcome:
     return guarded_run(job, lambda *event: queue.put(event))
 
 
-def run_projects(projects: list[str], out: Path, jobs: int = 1, as_of: str | None = None) -> int:
+def run_projects(
+    projects: list[str], out: Path, jobs: int = 1, as_of: str | None = None, allow_errors: bool = False
+) -> int:
     if as_of:
         try:
             dt.date.fromisoformat(as_of)
@@ -222,7 +224,20 @@ def run_projects(projects: list[str], out: Path, jobs: int = 1, as_of: str | Non
         release_kernel()
     _write_index(out, outcomes)
     print(summary_table(outcomes))
+    errored = [o.name for o in outcomes if errored_checks(o.record)]
+    if errored and not allow_errors:
+        print(
+            f"wbk run: checks could not run in {', '.join(errored)}: the records say which and why "
+            "(--allow-errors accepts such records)",
+            file=sys.stderr,
+        )
+        return 1
     return 0 if all(o.status == "ok" for o in outcomes) else 1
+
+
+def errored_checks(rec: dict[str, Any]) -> list[str]:
+    """Ids of the checks of a record that could not run: never a pass, and never a silent exit 0."""
+    return [c["id"] for c in rec.get("checks", []) if c.get("status") == "error"]
 
 
 def _run_pool(all_jobs: list[Job], jobs: int, progress: Progress) -> list[Outcome]:
@@ -263,6 +278,7 @@ def _write_index(out: Path, outcomes: list[Outcome]) -> None:
                 "decision": rec.get("decision"),
                 "verdict": rec.get("verdict"),
                 "blockers": rec.get("blockers", []),
+                "errors": errored_checks(rec),
                 "conditions": len(rec.get("conditions", [])),
                 "completeness": rec.get("completeness") or 0.0,
                 "pass_rate": record.data_quality_pass_rate(rec),

@@ -10,7 +10,7 @@ from pathlib import Path
 from kit.answers import loading as answers_io
 from kit.answers import template, yamlfile
 from kit.atomic import write_atomic
-from kit.checks import outputs, rules
+from kit.checks import families
 from kit.findings import AnswersError, Finding
 from kit.paths import EXAMPLES, TEMPLATES
 
@@ -43,7 +43,7 @@ def validate(project: str | Path) -> Validation:
         return result
     result.findings = list(loaded.warnings)
     result.completeness = answers_io.completeness(loaded.answers)
-    result.findings += rules.declaration_findings(loaded) + outputs.declaration_findings(loaded)
+    result.findings += families.declaration_findings(loaded)
     try:
         template.load(loaded.project_dir, loaded.answers.data_quality.output_template)
     except AnswersError as exc:

@@ -1,0 +1,153 @@
+"""The check families, as one table. Every family has the same contract:
+
+- ``run(subject) -> list[CheckResult]``: measure the project;
+- ``planned(subject) -> list[str]``: the ids of the checks ``run`` will report, read from the
+  answers alone, so a family whose run raises still reports every check, each as ``error``;
+- ``meaning``: one line for the record;
+- ``on_failure``: what a failing check becomes in the decision ("condition" or "blocker").
+
+Adding a family is its own module, one entry here, and its tests. A family that raises never
+takes the others down and never passes: ``run_family`` turns the exception into ``error``
+results (kit.checks.result.could_not_run). A bad answers file (AnswersError) is not a check
+failure: it stops the gathering with every located finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from kit.answers.template import OutputTemplate
+from kit.checks import bias, outputs, rules, sources
+from kit.checks.result import CheckResult, could_not_run
+from kit.findings import AnswersError, Finding, did_you_mean
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What every family measures: the loaded answers, the output template and the run's date."""
+
+    loaded: Any  # kit.answers.loading.Loaded
+    template: OutputTemplate
+    as_of: dt.date
+
+    @property
+    def answers(self):
+        return self.loaded.answers
+
+    @property
+    def project_dir(self) -> Path:
+        return self.loaded.project_dir
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    title: str
+    meaning: str
+    run: Callable[[Subject], list[CheckResult]]
+    planned: Callable[[Subject], list[str]]
+    on_failure: Literal["condition", "blocker"] = "condition"
+
+
+def _rule_ids(s: Subject) -> list[str]:
+    return [r.id for r in s.answers.data_quality.rules]
+
+
+def _output_ids(s: Subject) -> list[str]:
+    return list(outputs.OUTPUT_CHECKS) if s.answers.data_quality.generated_outputs else []
+
+
+def _source_ids(s: Subject) -> list[str]:
+    used = sources.used_sources(s.answers, s.template)
+    return [f"source.{x.id}" for x in s.answers.problem_boundaries.data.sources if x.id in used]
+
+
+def _audit_ids(s: Subject) -> list[str]:
+    return [f"audit.{a.id}" for a in s.answers.data_strategy.maintenance.audits]
+
+
+def _bias_ids(s: Subject) -> list[str]:
+    return [f"bias.{b.id}" for b in s.answers.data_strategy.maintenance.bias_checks]
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family(
+        "rule",
+        "Data-quality rules",
+        "rows of each dataset checked against the rules written for them",
+        lambda s: rules.run(s.loaded, s.as_of).results,
+        _rule_ids,
+    ),
+    Family(
+        "output",
+        "Acceptance of generated outputs",
+        "sample outputs checked against their input records and the output template",
+        lambda s: outputs.run(s.loaded, s.template),
+        _output_ids,
+    ),
+    Family(
+        "source",
+        "Sources the product uses",
+        "each used source's licence, verification, freshness and access",
+        lambda s: sources.source_checks(s.answers, s.as_of, s.template),
+        _source_ids,
+    ),
+    Family(
+        "audit",
+        "Audits",
+        "each audit done within its cadence",
+        lambda s: sources.audit_checks(s.answers, s.as_of),
+        _audit_ids,
+    ),
+    Family(
+        "bias",
+        "Bias checks",
+        "observed shares of an attribute within the tolerance of the reference shares",
+        lambda s: bias.run(s.loaded),
+        _bias_ids,
+    ),
+)
+BY_NAME = {f.name: f for f in FAMILIES}
+
+
+def declaration_findings(loaded) -> list[Finding]:
+    """What the families find wrong in the answers before anything runs: rules and outputs that
+    cannot run, and unacceptable outputs caught by a check that does not exist."""
+    return (
+        rules.declaration_findings(loaded)
+        + outputs.declaration_findings(loaded)
+        + bias.declaration_findings(loaded)
+        + _catcher_findings(loaded)
+    )
+
+
+def _catcher_findings(loaded) -> list[Finding]:
+    dq = loaded.answers.data_quality
+    catchers = {r.id for r in dq.rules} | set(outputs.OUTPUT_CHECKS)  # output checks catch too
+    return [
+        loaded.document.finding(
+            ("data_quality", "unacceptable_outputs", i, "caught_by", j),
+            f"{ref!r} is neither a rule id nor an output check" + did_you_mean(ref, sorted(catchers)),
+        )
+        for i, item in enumerate(dq.unacceptable_outputs)
+        for j, ref in enumerate(item.caught_by)
+        if ref not in catchers
+    ]
+
+
+def run_family(family: Family, subject: Subject) -> list[CheckResult]:
+    """The family's results; if it raises, every planned check as ``error`` (never a pass)."""
+    try:
+        return family.run(subject)
+    except AnswersError:
+        raise
+    except Exception as exc:  # any library's failure is evidence that the check could not run
+        return [could_not_run(check_id, family.name, exc) for check_id in family.planned(subject)]
+
+
+def run_all(subject: Subject) -> dict[str, list[CheckResult]]:
+    return {family.name: run_family(family, subject) for family in FAMILIES}

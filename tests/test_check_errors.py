@@ -1,0 +1,160 @@
+"""A check that breaks is never a pass: in every family, an exception inside a check function
+becomes status ``error``, a blocker of the decision, and a non-zero exit of ``wbk run``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kit.checks import bias, families, outputs, rules, sources
+from kit.checks.result import CheckResult, status_of
+from kit.decide import evidence
+from kit.decide.decision import NO_GO, decide
+
+MEDICAL = EXAMPLES / "medical_reports"
+
+
+def boom(*args, **kwargs):
+    raise RuntimeError("disk on fire\nTraceback (most recent call last): must not be shown")
+
+
+# family -> (module, attribute to break, ids of the checks that must become errors)
+INJECTIONS = {
+    "rule": (rules, "run_on_frame", None),  # None: every rule of the example
+    "source": (sources, "source_check", None),
+    "audit": (sources, "audit_check", None),
+    "bias": (bias, "measure", None),
+}
+
+
+@pytest.fixture(autouse=True)
+def fresh_evidence(monkeypatch):
+    """gather() caches by file versions; a monkeypatched check must be measured anew."""
+    monkeypatch.setattr(evidence, "_cache", {})
+
+
+def _planned(family: str) -> list[str]:
+    ev = evidence.gather(MEDICAL)
+    return [c.id for c in ev.family(family)]
+
+
+@pytest.mark.parametrize("family", sorted(INJECTIONS))
+def test_a_raising_check_is_an_error_and_a_blocker(family: str, monkeypatch) -> None:
+    planned = _planned(family)
+    assert planned, f"the medical example has no {family} checks to break"
+    module, attribute, _ = INJECTIONS[family]
+    monkeypatch.setattr(evidence, "_cache", {})
+    monkeypatch.setattr(module, attribute, boom)
+    ev = evidence.gather(MEDICAL)
+    broken = ev.family(family)
+    assert [c.id for c in broken] == planned
+    assert {c.status for c in broken} == {"error"}
+    assert all(c.error == "RuntimeError: disk on fire" for c in broken)
+    outcome = decide(ev)
+    blocked = {b.evidence for b in outcome.blockers}
+    assert set(planned) <= blocked
+    assert outcome.decision == NO_GO
+    others = [c for c in ev.checks if c.family != family]
+    assert "error" not in {c.status for c in others}
+
+
+def test_one_broken_output_check_leaves_its_siblings_measured(monkeypatch) -> None:
+    monkeypatch.setitem(outputs.OUTPUT_CHECKS, "output.values_match", (boom, "values equal the input"))
+    ev = evidence.gather(MEDICAL)
+    status = {c.id: c.status for c in ev.output_results}
+    assert status.pop("output.values_match") == "error"
+    assert "error" not in status.values() and len(status) == len(outputs.OUTPUT_CHECKS) - 1
+    assert "output.values_match" in {b.evidence for b in decide(ev).blockers}
+
+
+def test_a_family_whose_run_raises_reports_every_planned_check(monkeypatch) -> None:
+    """A toy family added with one registry entry: its checks reach the evidence and the decision."""
+    toy = families.Family(
+        "toy",
+        "Toy checks",
+        "a family added by a test",
+        run=boom,
+        planned=lambda s: ["toy.a", "toy.b"],
+    )
+    monkeypatch.setattr(families, "FAMILIES", (*families.FAMILIES, toy))
+    ev = evidence.gather(MEDICAL)
+    assert [(c.id, c.status) for c in ev.family("toy")] == [("toy.a", "error"), ("toy.b", "error")]
+    assert {"toy.a", "toy.b"} <= {b.evidence for b in decide(ev).blockers}
+
+
+@given(
+    checked=st.integers(min_value=0, max_value=10**7),
+    failed_share=st.fractions(min_value=0, max_value=1),
+    required_millionths=st.integers(min_value=0, max_value=10**6),
+    severity=st.sampled_from(["blocking", "warning"]),
+)
+def test_status_follows_from_counts_and_the_allowed_rate(
+    checked, failed_share, required_millionths, severity
+):
+    failed = int(checked * failed_share)
+    rate = required_millionths / 10**6
+    # independent: integer arithmetic in millionths, no floats
+    passes = checked == 0 or (checked - failed) * 10**6 >= required_millionths * checked
+    expected = "pass" if passes else ("fail" if severity == "blocking" else "warn")
+    assert status_of(checked, failed, rate, severity) == expected
+    assert CheckResult("x", "rule", checked, failed, severity, rate).status == expected
+    assert status_of(checked, failed, rate, severity, error="broke") == "error"
+    assert Fraction(required_millionths, 10**6) == Fraction(str(rate))
+
+
+def test_one_failure_in_many_fails_when_all_must_pass() -> None:
+    assert status_of(26115, 1, 1.0, "blocking") == "fail"
+    assert status_of(10**7, 1, 0.9999999, "blocking") == "pass"
+    assert status_of(10**7, 2, 0.9999999, "blocking") == "fail"
+
+
+def test_impossible_counts_are_errors() -> None:
+    assert status_of(5, 6, 1.0, "blocking") == "error"
+    assert status_of(5, -1, 1.0, "warning") == "error"
+
+
+INJECT = """
+import kit.checks.bias
+
+def _boom(*args, **kwargs):
+    raise RuntimeError("injected by the test")
+
+kit.checks.bias.measure = _boom
+"""
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("allow", [False, True])
+def test_wbk_run_exits_non_zero_when_a_check_errored(tmp_path: Path, allow: bool) -> None:
+    """The injection reaches the kernel through sitecustomize: the whole stack runs for real."""
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(INJECT, encoding="utf-8")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(inject), os.environ.get("PYTHONPATH")])),
+    }
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "kit.cli", "run", str(MEDICAL), "--out", str(out)]
+    done = subprocess.run(
+        command + (["--allow-errors"] if allow else []), env=env, capture_output=True, text=True
+    )
+    record = json.loads((out / "medical_reports" / "record.json").read_text())
+    errored = sorted(c["id"] for c in record["checks"] if c["status"] == "error")
+    assert errored == ["bias.age_mix", "bias.sex_mix"]
+    assert record["decision"] == NO_GO
+    assert {"bias.age_mix", "bias.sex_mix"} <= {b["evidence"] for b in record["blockers"]}
+    assert done.returncode == (0 if allow else 1), done.stderr
+    if not allow:
+        assert "could not run in medical_reports" in done.stderr
+    index = (out / "index.html").read_text()
+    assert "2 checks could not run: bias.sex_mix, bias.age_mix" in index  # in the answers' order
