@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import ibis
 import pandas as pd
+import pyarrow as pa
 from scipy.special import chdtrc  # chi-square survival function; scipy.stats costs 0.6 s to import
 
 from kit.answers.schema import BiasCheck
+from kit.checks.engine import datasets
 from kit.checks.result import CheckResult, guarded
-from kit.checks.rules import dataset_columns, load_dataset
 from kit.findings import Finding, did_you_mean
 
 
@@ -31,9 +33,20 @@ class BiasResult:
         return self.largest_difference <= self.tolerance
 
 
-def measure(check: BiasCheck, frame: pd.DataFrame) -> BiasResult:
-    column = frame[check.attribute].dropna().astype(str)
-    counts = column.value_counts()
+def shares_query(table: ibis.Table, attribute: str) -> ibis.Table:
+    """How often each value of the attribute occurs: one group-by count where the data lives."""
+    present = table.filter(table[attribute].notnull())
+    return present.group_by(value=present[attribute].cast("string")).aggregate(n=present.count())
+
+
+def measure(check: BiasCheck, data: pd.DataFrame | ibis.Table) -> BiasResult:
+    table = (
+        ibis.memtable(pa.Table.from_pandas(data, preserve_index=False))
+        if isinstance(data, pd.DataFrame)
+        else data
+    )
+    counted = shares_query(table, check.attribute).to_pyarrow().to_pylist()
+    counts = pd.Series({row["value"]: int(row["n"]) for row in counted}, dtype="int64")
     values = sorted(set(counts.index) | set(check.reference_shares))
     n = int(counts.sum())
     observed = {v: (float(counts.get(v, 0)) / n if n else 0.0) for v in values}
@@ -64,30 +77,21 @@ def run(loaded) -> list[CheckResult]:
     measurement raises is an error of that check alone."""
     sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
     checks = loaded.answers.data_strategy.maintenance.bias_checks
-    return [_run_one(check, sources[check.dataset].sample, loaded.project_dir) for check in checks]
+    return [_run_one(check, sources[check.dataset], loaded.project_dir) for check in checks]
 
 
-def _run_one(check: BiasCheck, sample: str | None, project_dir: Path) -> CheckResult:
+def _run_one(check: BiasCheck, source, project_dir: Path) -> CheckResult:
     check_id = f"bias.{check.id}"
-    if not sample:
-        return CheckResult(
-            check_id, "bias", 0, 0, "warning", error=f"source {check.dataset!r} has no sample file"
-        )
-    return guarded(check_id, "bias", bias_check, check, project_dir / sample, severity="warning")
+    if not (source.sample or source.table):
+        return _error(check, f"source {check.dataset!r} has no sample file or table")
+    return guarded(check_id, "bias", bias_check, check, source, project_dir, severity="warning")
 
 
-def bias_check(check: BiasCheck, path: Path) -> CheckResult:
-    frame = load_dataset(path)
-    if check.attribute not in frame.columns:
-        return CheckResult(
-            f"bias.{check.id}",
-            "bias",
-            0,
-            0,
-            "warning",
-            error=f"column {check.attribute!r} not in {path.name}",
-        )
-    result = measure(check, frame)
+def bias_check(check: BiasCheck, source, project_dir: Path) -> CheckResult:
+    table = datasets.open_source(source, project_dir)
+    if check.attribute not in table.columns:
+        return _error(check, f"column {check.attribute!r} not in {source.sample or source.table}")
+    result = measure(check, table)
     return CheckResult(
         f"bias.{check.id}",
         "bias",
@@ -102,21 +106,27 @@ def bias_check(check: BiasCheck, path: Path) -> CheckResult:
     )
 
 
+def _error(check: BiasCheck, message: str) -> CheckResult:
+    return CheckResult(f"bias.{check.id}", "bias", 0, 0, "warning", error=message)
+
+
 def declaration_findings(loaded) -> list[Finding]:
-    """A bias check on a column its dataset's sample lacks is an answers error, found before running."""
+    """A bias check on a column its dataset lacks is an answers error, found before running."""
     sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
     out = []
     for i, check in enumerate(loaded.answers.data_strategy.maintenance.bias_checks):
         source = sources.get(check.dataset)
-        path = loaded.project_dir / source.sample if source and source.sample else None
-        if path is None or not path.is_file():
+        if source is None or not (source.sample or source.table):
             continue  # reported by the answers' reference checks
-        columns = dataset_columns(path)
+        try:
+            columns = list(datasets.open_source(source, loaded.project_dir).columns)
+        except Exception:  # an unreadable source is located by the rules' declaration findings
+            continue
         if check.attribute not in columns:
             out.append(
                 loaded.document.finding(
                     ("data_strategy", "maintenance", "bias_checks", i, "attribute"),
-                    f"column {check.attribute!r} is not in {source.sample}"
+                    f"column {check.attribute!r} is not in {source.sample or source.table}"
                     + did_you_mean(check.attribute, columns),
                 )
             )
