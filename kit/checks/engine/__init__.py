@@ -1,0 +1,1 @@
+"""The rule engine: sources, backends and compilation of rules to Ibis expressions."""

@@ -1,0 +1,264 @@
+"""Connections (connections.yaml and WBK_CONNECTION_ variables) and real PostgreSQL and Spark backends."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+from backend_servers import postgres_server, spark_session  # noqa: F401  (session fixtures)
+
+from kit.checks.engine import connections
+from kit.findings import AnswersError
+
+ANSWERS = """\
+problem_boundaries:
+  data:
+    sources:
+      - id: lab_results
+        sample: data/lab_results.csv
+      - id: claims
+        connection: warehuose
+        table: claims
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch) -> Path:
+    """A folder with answers.yaml naming a connection, and no WBK_CONNECTION_ variables set."""
+    for var in [v for v in __import__("os").environ if v.startswith(connections.ENV_PREFIX)]:
+        monkeypatch.delenv(var)
+    (tmp_path / "answers.yaml").write_text(ANSWERS, encoding="utf-8")
+    yield tmp_path
+    connections.close_all()
+
+
+def write_connections(project: Path, text: str) -> None:
+    (project / "connections.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def messages(exc: pytest.ExceptionInfo) -> list[str]:
+    return [str(f) for f in exc.value.findings]
+
+
+# --- specs and their errors ------------------------------------------------------------------------
+
+
+def test_a_file_defines_connections_of_every_kind(project):
+    write_connections(
+        project,
+        """\
+        warehouse:
+          backend: postgres
+          socket_dir: /run/postgresql
+          database: claims
+          user: analyst
+          password_env: WAREHOUSE_PASSWORD
+        lake: {backend: pyspark, master: "local[2]", warehouse: lake, conf: {spark.sql.shuffle.partitions: "4"}}
+        local: {backend: duckdb, database: data/warehouse.duckdb}
+        """,
+    )
+    found = connections.defined(project)
+    assert {n: c.backend for n, c in found.items()} == {
+        "warehouse": "postgres",
+        "lake": "pyspark",
+        "local": "duckdb",
+    }
+    assert found["warehouse"].options.socket_dir == "/run/postgresql"
+    assert found["warehouse"].origin == f"{project / 'connections.yaml'}:2:3"
+    assert found["lake"].options.conf == {"spark.sql.shuffle.partitions": "4"}
+
+
+@pytest.mark.parametrize(
+    ("spec", "where", "words"),
+    [
+        ("w: {backend: postgre, database: x}", "1:14", "did you mean 'postgres'"),
+        (
+            "w:\n  backend: postgres\n  hots: db\n  database: x",
+            "3:3",
+            "unknown option 'hots' for postgres; did you mean 'host'",
+        ),
+        ("w:\n  backend: postgres\n  host: db", "2:3", "database: Field required"),
+        (
+            "w:\n  backend: postgres\n  database: x\n  port: seventy",
+            "4:9",
+            "port: Input should be a valid integer",
+        ),
+        (
+            "w:\n  backend: postgres\n  database: x\n  password: hunter2",
+            "4:3",
+            "name a variable: password_env",
+        ),
+        (
+            "w: {backend: postgres, database: x, host: a, socket_dir: /s}",
+            "1:4",
+            "host or socket_dir, not both",
+        ),
+        ("w: [duckdb]", "1:4", "expected a mapping with backend"),
+        ("2w: {backend: duckdb}", "1:1", "use letters, digits and _"),
+    ],
+)
+def test_a_bad_spec_is_a_located_error(project, spec, where, words):
+    write_connections(project, spec + "\n")
+    with pytest.raises(AnswersError) as exc:
+        connections.defined(project)
+    (message,) = messages(exc)
+    assert message.startswith(f"{project / 'connections.yaml'}:{where}: error: ")
+    assert words in message
+    assert "hunter2" not in message
+
+
+def test_an_unknown_name_points_at_the_answers_line_and_suggests(project):
+    write_connections(project, "warehouse: {backend: duckdb}\n")
+    with pytest.raises(connections.UnknownConnection) as exc:
+        connections.connect("warehuose", project)
+    (message,) = messages(exc)
+    assert message.startswith(
+        f"{project / 'answers.yaml'}:7:21: error: problem_boundaries.data.sources[1].connection: "
+        "unknown connection 'warehuose'; did you mean 'warehouse'?"
+    )
+    assert "WBK_CONNECTION_WAREHUOSE" in message
+
+
+def test_the_environment_overrides_the_file_and_keeps_its_password_out_of_messages(project, monkeypatch):
+    write_connections(project, "warehouse: {backend: duckdb}\n")
+    monkeypatch.setenv(
+        "WBK_CONNECTION_WAREHOUSE", "postgres://analyst:pa55word@db.internal:5433/claims?schema=s1"
+    )
+    connection = connections.defined(project)["warehouse"]
+    assert connection.origin == "WBK_CONNECTION_WAREHOUSE"
+    options = connection.options
+    assert (options.host, options.port, options.database, options.user, options.db_schema) == (
+        "db.internal",
+        5433,
+        "claims",
+        "analyst",
+        "s1",
+    )
+    assert "pa55word" not in connection.describe() and "pa55word" not in repr(options)
+    monkeypatch.setenv("WBK_CONNECTION_WAREHOUSE", "postgress://analyst:pa55word@db/claims")
+    with pytest.raises(AnswersError) as exc:
+        connections.defined(project)
+    (message,) = messages(exc)
+    assert message.startswith("WBK_CONNECTION_WAREHOUSE: error: not a connection URL")
+    assert "pa55word" not in message and "analyst:***@db" in message
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("duckdb://", {"backend": "duckdb"}),
+        ("duckdb:///srv/w.duckdb", {"backend": "duckdb", "database": "/srv/w.duckdb"}),
+        ("duckdb://data/w.duckdb", {"backend": "duckdb", "database": "data/w.duckdb"}),
+        (
+            "postgresql://u@/claims?host=/run/postgresql&port=5434",
+            {
+                "backend": "postgres",
+                "socket_dir": "/run/postgresql",
+                "port": 5434,
+                "database": "claims",
+                "user": "u",
+            },
+        ),
+        (
+            "pyspark://spark://head:7077?warehouse=/lake&conf.spark.sql.shuffle.partitions=8",
+            {
+                "backend": "pyspark",
+                "master": "spark://head:7077",
+                "warehouse": "/lake",
+                "conf": {"spark.sql.shuffle.partitions": "8"},
+            },
+        ),
+    ],
+)
+def test_urls_of_every_kind(url, expected):
+    assert connections.parse_url(url).model_dump(exclude_defaults=True) == expected
+
+
+# --- DuckDB: a connection opened once, closed at the end --------------------------------------------
+
+
+def test_a_duckdb_file_opens_once_and_closes(project):
+    (project / "data").mkdir()
+    with duckdb.connect(str(project / "data" / "w.duckdb")) as con:
+        con.execute("create table claims as select range as claim_id from range(7)")
+    write_connections(project, "warehouse: {backend: duckdb, database: data/w.duckdb}\n")
+    backend = connections.connect("warehouse", project)
+    assert backend.table("claims").count().execute() == 7
+    assert connections.connect("warehouse", project) is backend
+    connections.close_all()
+    with pytest.raises(duckdb.ConnectionException):
+        backend.raw_sql("select 1")
+    assert connections.connect("warehouse", project) is not backend  # reopened on demand
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_postgres_through_the_socket_with_a_password_from_the_environment(
+    project, postgres_server, monkeypatch
+):
+    write_connections(
+        project,
+        f"""\
+        warehouse:
+          backend: postgres
+          socket_dir: {postgres_server.socket_dir}
+          port: {postgres_server.port}
+          database: postgres
+          user: wbk
+          password_env: WBK_TEST_PASSWORD
+        """,
+    )
+    monkeypatch.setenv("WBK_TEST_PASSWORD", "not-checked-under-trust")
+    backend = connections.connect("warehouse", project)
+    assert backend.raw_sql("select current_user").fetchone() == ("wbk",)
+    assert sessions(postgres_server) == 1
+    connections.close_all()
+    assert sessions(postgres_server) == 0
+
+
+@pytest.mark.postgres
+def test_postgres_from_an_environment_url(project, postgres_server, monkeypatch):
+    monkeypatch.setenv("WBK_CONNECTION_WAREHOUSE", postgres_server.url(password="x"))
+    backend = connections.connect("warehouse", project)
+    assert backend.raw_sql("select 6 * 7").fetchone() == (42,)
+
+
+@pytest.mark.postgres
+def test_a_server_that_refuses_is_a_message_naming_the_connection_not_a_traceback(project, postgres_server):
+    write_connections(
+        project,
+        f"warehouse: {{backend: postgres, socket_dir: {postgres_server.socket_dir}, port: 1, database: postgres}}\n",
+    )
+    with pytest.raises(AnswersError) as exc:
+        connections.connect("warehouse", project)
+    (message,) = messages(exc)
+    assert message.startswith(
+        f"{project / 'connections.yaml'}:1:12: error: cannot open warehouse (backend=postgres"
+    )
+    assert "No such file or directory" in message or "connection" in message
+
+
+def sessions(server) -> int:
+    """Client sessions other than this probe's."""
+    import psycopg
+
+    with psycopg.connect(host=server.socket_dir, port=server.port, user="wbk", dbname="postgres") as con:
+        query = "select count(*) from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()"
+        return con.execute(query).fetchone()[0]
+
+
+# --- Spark ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.spark
+def test_spark_reuses_the_running_session_and_never_stops_it(project, spark_session):
+    spark_session.range(5).write.mode("overwrite").saveAsTable("five")
+    write_connections(project, "lake: {backend: pyspark}\n")
+    backend = connections.connect("lake", project)
+    assert backend.table("five").count().execute() == 5
+    connections.close_all()
+    assert spark_session.range(3).count() == 3  # still running
