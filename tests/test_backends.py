@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -262,3 +263,196 @@ def test_spark_reuses_the_running_session_and_never_stops_it(project, spark_sess
     assert backend.table("five").count().execute() == 5
     connections.close_all()
     assert spark_session.range(3).count() == 3  # still running
+
+
+# --- the same rules, the same counts on DuckDB, PostgreSQL and Spark -----------------------------------
+
+MEDICAL = Path(__file__).resolve().parent.parent / "examples" / "medical_reports"
+# Rules of every kind beyond the example's own, each with rows to find in the example's data.
+EXTRA_RULES = [
+    {
+        "id": "above_range",
+        "dataset": "lab_results",
+        "columns": ["value", "ref_high"],
+        "check": "compare",
+        "params": {"op": "<="},
+        "severity": "warning",
+    },
+    {
+        "id": "collected_this_year",
+        "dataset": "lab_results",
+        "columns": ["collected_on"],
+        "check": "compare",
+        "params": {"op": ">=", "value": "2026-09-01"},
+        "severity": "warning",
+    },
+    {
+        "id": "unit_text_order",
+        "dataset": "lab_results",
+        "columns": ["unit"],
+        "check": "compare",
+        "params": {"op": "<", "value": "mmol/L"},
+        "severity": "warning",
+    },
+    {
+        "id": "patient_known",
+        "dataset": "lab_results",
+        "columns": ["patient_id"],
+        "check": "references",
+        "params": {"dataset": "patients", "column": "patient_id"},
+        "severity": "blocking",
+    },
+    {
+        "id": "test_in_catalogue",
+        "dataset": "lab_results",
+        "columns": ["test_name"],
+        "check": "references",
+        "params": {"dataset": "reference_ranges", "column": "test_name"},
+        "severity": "blocking",
+    },
+    {
+        "id": "enough_results",
+        "dataset": "lab_results",
+        "columns": [],
+        "check": "row_count",
+        "params": {"min": 4000},
+        "severity": "warning",
+    },
+    {
+        "id": "small_catalogue",
+        "dataset": "reference_ranges",
+        "columns": [],
+        "check": "row_count",
+        "params": {"min": 1, "max": 10},
+        "severity": "blocking",
+    },
+    {
+        "id": "value_in_twice_range",
+        "dataset": "lab_results",
+        "columns": [],
+        "check": "expression",
+        "params": {"sql": "value BETWEEN 0 AND 2 * ref_high AND length(test_code) <= 7"},
+        "severity": "warning",
+    },
+    {
+        "id": "glucose_flag",
+        "dataset": "lab_results",
+        "columns": ["flag", "value", "ref_low", "ref_high"],
+        "check": "consistent_flag",
+        "params": {},
+        "where": "test_name = 'Glucose'",
+        "severity": "warning",
+    },
+    {
+        "id": "high_values_have_units",
+        "dataset": "lab_results",
+        "columns": ["unit"],
+        "check": "not_null",
+        "where": "value > 100",
+        "severity": "warning",
+    },
+    {
+        "id": "recent_unique",
+        "dataset": "lab_results",
+        "columns": ["order_id", "test_code"],
+        "check": "unique",
+        "where": "collected_on >= DATE '2026-09-01'",
+        "severity": "warning",
+    },
+]
+
+
+def point_at(project: Path, connection: str) -> dict[str, str]:
+    """Make every source with a sample read table <source id> on ``connection``; add EXTRA_RULES.
+    Returns {source id: sample path} of the data to load there."""
+    from kit.answers import yamlfile
+
+    path = project / "answers.yaml"
+    document = yamlfile.read(path)
+    samples = {}
+    for source in document.tree["problem_boundaries"]["data"]["sources"]:
+        if source.get("sample"):
+            samples[source["id"]] = source["sample"]
+            del source["sample"]
+            source["connection"], source["table"] = connection, source["id"]
+    document.tree["data_quality"]["rules"].extend(EXTRA_RULES)
+    path.write_text(yamlfile.dump(document.tree), encoding="utf-8")
+    return samples
+
+
+def with_extra_rules(project: Path) -> None:
+    from kit.answers import yamlfile
+
+    path = project / "answers.yaml"
+    document = yamlfile.read(path)
+    document.tree["data_quality"]["rules"].extend(EXTRA_RULES)
+    path.write_text(yamlfile.dump(document.tree), encoding="utf-8")
+
+
+def arrow_of(project: Path, sample: str):
+    """A sample as the engine reads it on DuckDB, so every backend holds the same typed columns."""
+    import ibis
+
+    return ibis.duckdb.connect().read_csv(str(project / sample)).to_pyarrow()
+
+
+def outcomes(project: Path) -> dict[str, tuple]:
+    from kit.answers import loading
+    from kit.checks import rules
+
+    report = rules.run(loading.load(project))
+    assert [str(f) for f in report.findings] == []
+    connections.close_all()
+    return {r.id: (r.checked, r.failed, r.status, r.error) for r in report.results}
+
+
+@pytest.fixture(scope="module")
+def on_duckdb(tmp_path_factory) -> dict[str, tuple]:
+    project = tmp_path_factory.mktemp("duckdb") / "medical"
+    shutil.copytree(MEDICAL, project)
+    with_extra_rules(project)
+    found = outcomes(project)
+    assert all(not error for *_, error in found.values()), found
+    kinds = {rule["check"] for rule in EXTRA_RULES}
+    assert kinds >= {"compare", "references", "row_count", "expression"}
+    failing = {i for i, (_, failed, *_) in found.items() if failed}
+    assert {"above_range", "collected_this_year", "enough_results", "value_in_twice_range"} <= failing, found
+    return found
+
+
+def differences(found: dict, expected: dict) -> dict:
+    return {i: (found.get(i), want) for i, want in expected.items() if found.get(i) != want}
+
+
+@pytest.mark.postgres
+def test_postgres_gives_the_same_counts_and_statuses_as_duckdb(
+    on_duckdb, postgres_server, tmp_path, monkeypatch
+):
+    import ibis
+
+    project = tmp_path / "medical"
+    shutil.copytree(MEDICAL, project)
+    samples = point_at(project, "clinic")
+    server = ibis.postgres.connect(
+        host=postgres_server.socket_dir, port=postgres_server.port, user="wbk", database="postgres"
+    )
+    for table, sample in samples.items():
+        server.create_table(table, arrow_of(project, sample), overwrite=True)
+    server.disconnect()
+    monkeypatch.setenv("WBK_CONNECTION_CLINIC", postgres_server.url())
+    assert differences(outcomes(project), on_duckdb) == {}
+
+
+@pytest.mark.spark
+def test_spark_gives_the_same_counts_and_statuses_as_duckdb(on_duckdb, spark_session, tmp_path):
+    import pyarrow.parquet as pq
+
+    project = tmp_path / "medical"
+    shutil.copytree(MEDICAL, project)
+    samples = point_at(project, "lake")
+    for table, sample in samples.items():
+        parquet = tmp_path / f"{table}.parquet"
+        pq.write_table(arrow_of(project, sample), parquet)
+        spark_session.read.parquet(str(parquet)).write.mode("overwrite").saveAsTable(table)
+    write_connections(project, "lake: {backend: pyspark}\n")
+    assert differences(outcomes(project), on_duckdb) == {}
