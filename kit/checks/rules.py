@@ -127,11 +127,7 @@ def _open(source: Source, index: int, project_dir: Path, backend, result: Plan, 
     except Exception as exc:  # a backend's error, e.g. an unknown table
         add((*loc, field_name), datasets.first_line(exc))
         return
-    problems = datasets.problems(table, source.sample) if not source.connection else []
-    for message in problems:
-        add((*loc, field_name), message)
-    if not problems:
-        result.tables[source.id] = table
+    result.tables[source.id] = table
 
 
 def declaration_findings(loaded) -> list[Finding]:

@@ -91,10 +91,22 @@ def _open_files(
 @functools.lru_cache(maxsize=32)
 def _open_cached(con: BaseBackend, stamp: tuple, encoding: str | None, delimiter: str | None) -> ibis.Table:
     paths = [name for name, _, _ in stamp]
-    kind = reader_of(Path(paths[0]))
     empty = [name for name, _, size in stamp if size == 0]
     if empty:
         raise SourceError(f"{Path(empty[0]).name} is empty: write a header line and at least one row")
+    text_columns: dict[str, str] = {}
+    while True:
+        table = _read(con, paths, encoding, delimiter, text_columns)
+        column = _scan(table, paths[0])
+        if column is None:
+            return table
+        if column in text_columns:  # cannot happen twice for one column; never loop forever
+            raise SourceError(f"{Path(paths[0]).name}: column {column!r} cannot be read")
+        text_columns[column] = "VARCHAR"
+
+
+def _read(con: BaseBackend, paths: list[str], encoding, delimiter, text_columns: dict) -> ibis.Table:
+    kind = reader_of(Path(paths[0]))
     try:
         if kind == "parquet":
             return con.read_parquet(paths)
@@ -103,12 +115,34 @@ def _open_cached(con: BaseBackend, stamp: tuple, encoding: str | None, delimiter
         options = {"header": True, "encoding": encoding or "utf-8"}
         if delimiter:
             options["delim"] = delimiter
+        if text_columns:
+            options["types"] = text_columns
         table = con.read_csv(paths, **options)
     except Exception as exc:  # every reader error becomes a message saying what to do
         raise SourceError(explain(exc, paths[0])) from None
     if len(table.columns) == 1 and not delimiter:
         _refuse_unsplit_header(paths[0], table.columns[0], encoding)
     return table
+
+
+def _scan(table: ibis.Table, path: str) -> str | None:
+    """One pass over every value: a bad byte, a ragged row or a value that does not fit the type
+    sniffed from the first rows surfaces now, not in the middle of a run. Returns the column whose
+    late value did not fit its sniffed type (it is then read as text, and rules on it say why)."""
+    try:
+        counts = rows(
+            table.aggregate(
+                rows=table.count(), **{f"c{i}": table[c].count() for i, c in enumerate(table.columns)}
+            )
+        )
+    except Exception as exc:
+        misfit = re.search(r'converting column "([^"]+)"', str(exc))
+        if misfit:
+            return misfit.group(1)
+        raise SourceError(explain(exc, path)) from None
+    if counts[0]["rows"] == 0:
+        raise SourceError(f"{Path(path).name} has a header but no rows: add the rows the rules should check")
+    return None
 
 
 def _refuse_unsplit_header(path: str, header: str, encoding: str | None) -> None:
@@ -132,7 +166,7 @@ def _refuse_unsplit_header(path: str, header: str, encoding: str | None) -> None
 _EXPLAIN: list[tuple[str, str]] = [
     (
         r"not utf-8 encoded|Invalid unicode",
-        "{name} is not UTF-8 text{line}: declare the source's encoding, e.g. `encoding: latin-1` or `encoding: utf-16`",
+        "{name}{line} is not UTF-8 text: declare the source's encoding, e.g. `encoding: latin-1` or `encoding: utf-16`",
     ),
     (
         r"Expected Number of Columns: (?P<want>\d+) Found: (?P<got>\d+)",
@@ -167,18 +201,6 @@ def explain(exc: Exception, path: str) -> str:
 def first_line(text: str) -> str:
     """A library's message without the traceback or hints that follow it."""
     return next((line.strip() for line in str(text).splitlines() if line.strip()), "unknown error")
-
-
-def problems(table: ibis.Table, sample: str | None) -> list[str]:
-    """What makes an opened source unusable for rules, found by one full scan (a ragged row or a bad
-    byte deep in a large file surfaces here, in validate, not later in run)."""
-    try:
-        rows = int(scalar(table.count()))
-    except Exception as exc:
-        return [explain(exc, sample or "the table")]
-    if rows == 0:
-        return [f"{sample or 'the table'} has a header but no rows: add the rows the rules should check"]
-    return []
 
 
 def scalar(expr: ibis.Scalar):
