@@ -241,7 +241,7 @@ def test_a_server_that_refuses_is_a_message_naming_the_connection_not_a_tracebac
         connections.connect("warehouse", project)
     (message,) = messages(exc)
     assert message.startswith(
-        f"{project / 'connections.yaml'}:1:12: error: cannot open warehouse (backend=postgres"
+        f"{project / 'connections.yaml'}:1:12: error: cannot open connection 'warehouse' (backend=postgres"
     )
     assert "No such file or directory" in message or "connection" in message
 

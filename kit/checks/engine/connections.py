@@ -162,9 +162,9 @@ class Connection:
         return self.options.backend
 
     def describe(self) -> str:
-        """The spec as one line, password masked."""
+        """The spec as one line, without the password (a spec holds none but a URL's)."""
         shown = self.options.model_dump(exclude_defaults=True, exclude={"url_password"}, by_alias=True)
-        return f"{self.name} ({', '.join(f'{k}={v}' for k, v in shown.items())}) from {self.origin}"
+        return f"connection {self.name!r} ({', '.join(f'{k}={v}' for k, v in shown.items())})"
 
 
 def env_var(name: str) -> str:
