@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import subprocess
@@ -184,3 +185,30 @@ def test_bad_jsonl_lines_are_located(tmp_path: Path) -> None:
     assert (
         f"{path}:2:2: error: not JSON" in text and f"{path}:3:1: error: each line must be an object" in text
     )
+
+
+def _break_kind(monkeypatch, name: str, passes) -> None:
+    monkeypatch.setitem(rules.CHECKS, name, dataclasses.replace(rules.CHECKS[name], passes=passes))
+
+
+def test_a_rule_whose_query_raises_is_an_error_and_the_others_still_count(loaded, monkeypatch) -> None:
+    """The shared aggregate fails on the backend (text cast to a number): each rule is retried
+    alone, the broken one carries DuckDB's message, no traceback, and is never a pass."""
+    _break_kind(monkeypatch, "in_set", lambda t, cols, p, ctx: t[cols[0]].cast("int64") > 0)
+    results = {r.id: r for r in rules.run(loaded).results}
+    broken = results["unit_is_ucum"]
+    assert broken.status == "error" and "Could not convert string" in broken.error
+    assert "Traceback" not in broken.error and "\n" not in broken.error
+    assert results["unit_present"].failed == len(PLANTED["rows"]["missing_unit"])
+    assert results["value_plausible"].failed == len(PLANTED["rows"]["negative_value"])
+
+
+def test_a_kind_that_raises_while_compiling_is_an_error(loaded, monkeypatch) -> None:
+    def boom(*args):
+        raise ZeroDivisionError("injected failure")
+
+    _break_kind(monkeypatch, "matches", boom)
+    report = rules.run(loaded)
+    result = {r.id: r for r in report.results}["test_code_loinc"]
+    assert result.status == "error" and result.checked == 0
+    assert any("injected failure" in f.message for f in report.findings)
