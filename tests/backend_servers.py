@@ -63,7 +63,12 @@ def postgres_server():
     if os.geteuid() == 0:
         shutil.chown(data, "postgres", "postgres")
     port = free_port()
-    run = lambda *args: subprocess.run(_as_postgres(list(args)), check=True, capture_output=True, text=True)  # noqa: E731
+
+    def run(*args: str) -> None:  # in the data dir: the postgres user may not read the caller's folder
+        done = subprocess.run(_as_postgres(list(args)), capture_output=True, text=True, cwd=data, check=False)
+        if done.returncode:
+            pytest.fail(f"{Path(args[0]).name} failed: {done.stderr.strip() or done.stdout.strip()}")
+
     run(initdb, "-D", str(data), "-A", "trust", "-U", "wbk", "--no-sync")
     options = f"-p {port} -k {data} -c listen_addresses='' -c fsync=off"
     run(pg_ctl, "-D", str(data), "-o", options, "-l", str(data / "log"), "-w", "start")
