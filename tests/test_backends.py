@@ -532,3 +532,25 @@ def test_a_whole_run_on_postgres_writes_no_password_anywhere(postgres_server, tm
         assert secret not in done.stdout + done.stderr
         leaks = [p for p in written if secret.encode() in p.read_bytes()]
         assert leaks == [], f"{secret} written to {leaks}"
+
+
+@pytest.mark.postgres
+def test_a_schema_qualified_table_on_postgres(project, postgres_server, monkeypatch):
+    import ibis
+
+    from kit.answers.schema import Source
+    from kit.checks.engine import datasets
+
+    server = ibis.postgres.connect(
+        host=postgres_server.socket_dir, port=postgres_server.port, user="wbk", database="postgres"
+    )
+    server.raw_sql(
+        "CREATE SCHEMA IF NOT EXISTS claims_mart; DROP TABLE IF EXISTS claims_mart.policies"
+    ).close()
+    server.raw_sql("CREATE TABLE claims_mart.policies AS SELECT generate_series(1, 42) AS policy_id").close()
+    server.disconnect()
+    monkeypatch.setenv("WBK_CONNECTION_MART", postgres_server.url())
+    source = Source.model_construct(
+        id="policies", connection="mart", table="claims_mart.policies", sample=None
+    )
+    assert datasets.open_source(source, project).count().execute() == 42
