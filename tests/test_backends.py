@@ -1,0 +1,556 @@
+"""Connections (connections.yaml and WBK_CONNECTION_ variables) and real PostgreSQL and Spark backends."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+from backend_servers import postgres_server, spark_session  # noqa: F401  (session fixtures)
+from test_engine_claims import PLANTED_BY_RULE, claims_project
+
+from kit.checks.engine import connections
+from kit.findings import AnswersError
+
+ANSWERS = """\
+problem_boundaries:
+  data:
+    sources:
+      - id: lab_results
+        sample: data/lab_results.csv
+      - id: claims
+        connection: warehuose
+        table: claims
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch) -> Path:
+    """A folder with answers.yaml naming a connection, and no WBK_CONNECTION_ variables set."""
+    for var in [v for v in __import__("os").environ if v.startswith(connections.ENV_PREFIX)]:
+        monkeypatch.delenv(var)
+    (tmp_path / "answers.yaml").write_text(ANSWERS, encoding="utf-8")
+    yield tmp_path
+    connections.close_all()
+
+
+def write_connections(project: Path, text: str) -> None:
+    (project / "connections.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def messages(exc: pytest.ExceptionInfo) -> list[str]:
+    return [str(f) for f in exc.value.findings]
+
+
+# --- specs and their errors ------------------------------------------------------------------------
+
+
+def test_a_file_defines_connections_of_every_kind(project):
+    write_connections(
+        project,
+        """\
+        warehouse:
+          backend: postgres
+          socket_dir: /run/postgresql
+          database: claims
+          user: analyst
+          password_env: WAREHOUSE_PASSWORD
+        lake: {backend: pyspark, master: "local[2]", warehouse: lake, conf: {spark.sql.shuffle.partitions: "4"}}
+        local: {backend: duckdb, database: data/warehouse.duckdb}
+        """,
+    )
+    found = connections.defined(project)
+    assert {n: c.backend for n, c in found.items()} == {
+        "warehouse": "postgres",
+        "lake": "pyspark",
+        "local": "duckdb",
+    }
+    assert found["warehouse"].options.socket_dir == "/run/postgresql"
+    assert found["warehouse"].origin == f"{project / 'connections.yaml'}:2:3"
+    assert found["lake"].options.conf == {"spark.sql.shuffle.partitions": "4"}
+
+
+@pytest.mark.parametrize(
+    ("spec", "where", "words"),
+    [
+        ("w: {backend: postgre, database: x}", "1:14", "did you mean 'postgres'"),
+        (
+            "w:\n  backend: postgres\n  hots: db\n  database: x",
+            "3:3",
+            "unknown option 'hots' for postgres; did you mean 'host'",
+        ),
+        ("w:\n  backend: postgres\n  host: db", "2:3", "database: Field required"),
+        (
+            "w:\n  backend: postgres\n  database: x\n  port: seventy",
+            "4:9",
+            "port: Input should be a valid integer",
+        ),
+        (
+            "w:\n  backend: postgres\n  database: x\n  password: hunter2",
+            "4:3",
+            "name a variable: password_env",
+        ),
+        (
+            "w: {backend: postgres, database: x, host: a, socket_dir: /s}",
+            "1:4",
+            "host or socket_dir, not both",
+        ),
+        ("w: [duckdb]", "1:4", "expected a mapping with backend"),
+        ("2w: {backend: duckdb}", "1:1", "use letters, digits and _"),
+    ],
+)
+def test_a_bad_spec_is_a_located_error(project, spec, where, words):
+    write_connections(project, spec + "\n")
+    with pytest.raises(AnswersError) as exc:
+        connections.defined(project)
+    (message,) = messages(exc)
+    assert message.startswith(f"{project / 'connections.yaml'}:{where}: error: ")
+    assert words in message
+    assert "hunter2" not in message
+
+
+def test_an_unknown_name_points_at_the_answers_line_and_suggests(project):
+    write_connections(project, "warehouse: {backend: duckdb}\n")
+    with pytest.raises(connections.UnknownConnection) as exc:
+        connections.connect("warehuose", project)
+    (message,) = messages(exc)
+    assert message.startswith(
+        f"{project / 'answers.yaml'}:7:21: error: problem_boundaries.data.sources[1].connection: "
+        "unknown connection 'warehuose'; did you mean 'warehouse'?"
+    )
+    assert "WBK_CONNECTION_WAREHUOSE" in message
+
+
+def test_the_environment_overrides_the_file_and_keeps_its_password_out_of_messages(project, monkeypatch):
+    write_connections(project, "warehouse: {backend: duckdb}\n")
+    monkeypatch.setenv(
+        "WBK_CONNECTION_WAREHOUSE", "postgres://analyst:pa55word@db.internal:5433/claims?schema=s1"
+    )
+    connection = connections.defined(project)["warehouse"]
+    assert connection.origin == "WBK_CONNECTION_WAREHOUSE"
+    options = connection.options
+    assert (options.host, options.port, options.database, options.user, options.db_schema) == (
+        "db.internal",
+        5433,
+        "claims",
+        "analyst",
+        "s1",
+    )
+    assert "pa55word" not in connection.describe() and "pa55word" not in repr(options)
+    monkeypatch.setenv("WBK_CONNECTION_WAREHOUSE", "postgress://analyst:pa55word@db/claims")
+    with pytest.raises(AnswersError) as exc:
+        connections.defined(project)
+    (message,) = messages(exc)
+    assert message.startswith("WBK_CONNECTION_WAREHOUSE: error: not a connection URL")
+    assert "pa55word" not in message and "analyst:***@db" in message
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("duckdb://", {"backend": "duckdb"}),
+        ("duckdb:///srv/w.duckdb", {"backend": "duckdb", "database": "/srv/w.duckdb"}),
+        ("duckdb://data/w.duckdb", {"backend": "duckdb", "database": "data/w.duckdb"}),
+        (
+            "postgresql://u@/claims?host=/run/postgresql&port=5434",
+            {
+                "backend": "postgres",
+                "socket_dir": "/run/postgresql",
+                "port": 5434,
+                "database": "claims",
+                "user": "u",
+            },
+        ),
+        (
+            "pyspark://spark://head:7077?warehouse=/lake&conf.spark.sql.shuffle.partitions=8",
+            {
+                "backend": "pyspark",
+                "master": "spark://head:7077",
+                "warehouse": "/lake",
+                "conf": {"spark.sql.shuffle.partitions": "8"},
+            },
+        ),
+    ],
+)
+def test_urls_of_every_kind(url, expected):
+    assert connections.parse_url(url).model_dump(exclude_defaults=True) == expected
+
+
+# --- DuckDB: a connection opened once, closed at the end --------------------------------------------
+
+
+def test_a_duckdb_file_opens_once_and_closes(project):
+    (project / "data").mkdir()
+    with duckdb.connect(str(project / "data" / "w.duckdb")) as con:
+        con.execute("create table claims as select range as claim_id from range(7)")
+    write_connections(project, "warehouse: {backend: duckdb, database: data/w.duckdb}\n")
+    backend = connections.connect("warehouse", project)
+    assert backend.table("claims").count().execute() == 7
+    assert connections.connect("warehouse", project) is backend
+    connections.close_all()
+    with pytest.raises(duckdb.ConnectionException):
+        backend.raw_sql("select 1")
+    assert connections.connect("warehouse", project) is not backend  # reopened on demand
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_postgres_through_the_socket_with_a_password_from_the_environment(
+    project, postgres_server, monkeypatch
+):
+    write_connections(
+        project,
+        f"""\
+        warehouse:
+          backend: postgres
+          socket_dir: {postgres_server.socket_dir}
+          port: {postgres_server.port}
+          database: postgres
+          user: wbk
+          password_env: WBK_TEST_PASSWORD
+        """,
+    )
+    monkeypatch.setenv("WBK_TEST_PASSWORD", "not-checked-under-trust")
+    backend = connections.connect("warehouse", project)
+    assert backend.raw_sql("select current_user").fetchone() == ("wbk",)
+    assert sessions(postgres_server) == 1
+    connections.close_all()
+    assert sessions(postgres_server) == 0
+
+
+@pytest.mark.postgres
+def test_postgres_from_an_environment_url(project, postgres_server, monkeypatch):
+    monkeypatch.setenv("WBK_CONNECTION_WAREHOUSE", postgres_server.url(password="x"))
+    backend = connections.connect("warehouse", project)
+    assert backend.raw_sql("select 6 * 7").fetchone() == (42,)
+
+
+@pytest.mark.postgres
+def test_a_server_that_refuses_is_a_message_naming_the_connection_not_a_traceback(project, postgres_server):
+    write_connections(
+        project,
+        f"warehouse: {{backend: postgres, socket_dir: {postgres_server.socket_dir}, port: 1, database: postgres}}\n",
+    )
+    with pytest.raises(AnswersError) as exc:
+        connections.connect("warehouse", project)
+    (message,) = messages(exc)
+    assert message.startswith(
+        f"{project / 'connections.yaml'}:1:12: error: cannot open connection 'warehouse' (backend=postgres"
+    )
+    assert "No such file or directory" in message or "connection" in message
+
+
+def sessions(server) -> int:
+    """Client sessions other than this probe's."""
+    import psycopg
+
+    with psycopg.connect(host=server.socket_dir, port=server.port, user="wbk", dbname="postgres") as con:
+        query = "select count(*) from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()"
+        return con.execute(query).fetchone()[0]
+
+
+# --- Spark ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.spark
+def test_spark_reuses_the_running_session_and_never_stops_it(project, spark_session):
+    spark_session.range(5).write.mode("overwrite").saveAsTable("five")
+    write_connections(project, "lake: {backend: pyspark}\n")
+    backend = connections.connect("lake", project)
+    assert backend.table("five").count().execute() == 5
+    connections.close_all()
+    assert spark_session.range(3).count() == 3  # still running
+
+
+# --- the same rules, the same counts on DuckDB, PostgreSQL and Spark -----------------------------------
+# One project holds the medical example, the engine's seeded claims tables with their planted
+# defects, and rules of every kind; DuckDB reads its sample files, the other backends tables loaded
+# with the very columns DuckDB read.
+
+MEDICAL_RULES = [
+    {
+        "id": "above_range",
+        "dataset": "lab_results",
+        "columns": ["value", "ref_high"],
+        "check": "compare",
+        "params": {"op": "<="},
+        "severity": "warning",
+    },
+    {
+        "id": "collected_this_autumn",
+        "dataset": "lab_results",
+        "columns": ["collected_on"],
+        "check": "compare",
+        "params": {"op": ">=", "value": "2026-09-01"},
+        "severity": "warning",
+    },
+    {
+        "id": "unit_text_order",
+        "dataset": "lab_results",
+        "columns": ["unit"],
+        "check": "compare",
+        "params": {"op": "<", "value": "mmol/L"},
+        "severity": "warning",
+    },
+    {
+        "id": "patient_has_results",
+        "dataset": "patients",
+        "columns": ["patient_id"],
+        "check": "references",
+        "params": {"dataset": "lab_results", "column": "patient_id"},
+        "severity": "warning",
+    },
+    {
+        "id": "test_in_catalogue",
+        "dataset": "lab_results",
+        "columns": ["test_name"],
+        "check": "references",
+        "params": {"dataset": "reference_ranges", "column": "test_name"},
+        "severity": "blocking",
+    },
+    {
+        "id": "enough_results",
+        "dataset": "lab_results",
+        "columns": [],
+        "check": "row_count",
+        "params": {"min": 4000},
+        "severity": "warning",
+    },
+    {
+        "id": "value_in_twice_range",
+        "dataset": "lab_results",
+        "columns": [],
+        "check": "expression",
+        "params": {"sql": "value BETWEEN 0 AND 2 * ref_high AND length(test_code) <= 7"},
+        "severity": "warning",
+    },
+    {
+        "id": "glucose_flag",
+        "dataset": "lab_results",
+        "columns": ["flag", "value", "ref_low", "ref_high"],
+        "check": "consistent_flag",
+        "params": {},
+        "where": "test_name = 'Glucose'",
+        "severity": "warning",
+    },
+    {
+        "id": "high_values_have_units",
+        "dataset": "lab_results",
+        "columns": ["unit"],
+        "check": "not_null",
+        "where": "value > 100",
+        "severity": "warning",
+    },
+    {
+        "id": "recent_unique",
+        "dataset": "lab_results",
+        "columns": ["order_id", "test_code"],
+        "check": "unique",
+        "where": "collected_on >= DATE '2026-09-01'",
+        "severity": "warning",
+    },
+]
+MEDICAL = Path(__file__).resolve().parent.parent / "examples" / "medical_reports"
+KINDS_COVERED = {
+    "compare",
+    "references",
+    "row_count",
+    "expression",
+    "unique",
+    "not_null",
+    "in_set",
+    "between",
+    "matches",
+    "fresh_within",
+    "consistent_flag",
+}
+
+
+def every_kind_project(folder: Path) -> tuple[Path, dict[str, list[str]]]:
+    from kit.answers import yamlfile
+
+    project, planted = claims_project(folder, "data/claims.parquet")
+    document = yamlfile.read(project / "answers.yaml")
+    document.tree["data_quality"]["rules"].extend(MEDICAL_RULES)
+    (project / "answers.yaml").write_text(yamlfile.dump(document.tree), encoding="utf-8")
+    return project, planted
+
+
+def tables_as_duckdb_reads_them(project: Path) -> dict:
+    """Every source with a sample, as the engine reads it on DuckDB: the same typed columns everywhere."""
+    from kit.answers import loading
+    from kit.checks.engine import datasets
+
+    sources = loading.load(project).answers.problem_boundaries.data.sources
+    return {s.id: datasets.open_source(s, project).to_pyarrow() for s in sources if s.sample}
+
+
+def point_at(project: Path, connection: str, only: str | None = None) -> None:
+    """Every source with a sample (or only the source ``only``) reads table <source id> on ``connection``."""
+    from kit.answers import yamlfile
+
+    path = project / "answers.yaml"
+    document = yamlfile.read(path)
+    outputs_read = document.tree["data_quality"]["generated_outputs"]["input_dataset"]
+    for source in document.tree["problem_boundaries"]["data"]["sources"]:
+        if only not in (None, source["id"]) or not (source.get("sample") or source.get("table")):
+            continue
+        if source["id"] != outputs_read:  # answers validation still wants the outputs' input sample
+            source.pop("sample", None)
+        source["connection"], source["table"] = connection, source["id"]
+    path.write_text(yamlfile.dump(document.tree), encoding="utf-8")
+
+
+def outcomes(project: Path) -> dict[str, tuple]:
+    from kit.answers import loading
+    from kit.checks import rules
+
+    report = rules.run(loading.load(project))
+    assert [str(f) for f in report.findings] == []
+    connections.close_all()
+    return {r.id: (r.checked, r.failed, r.status, r.error) for r in report.results}
+
+
+@pytest.fixture(scope="module")
+def on_duckdb(tmp_path_factory) -> dict[str, tuple]:
+    from kit.answers import loading
+
+    project, planted = every_kind_project(tmp_path_factory.mktemp("duckdb"))
+    found = outcomes(project)
+    assert all(not error for *_, error in found.values()), found
+    kinds = {r.check for r in loading.load(project).answers.data_quality.rules}
+    assert kinds == KINDS_COVERED
+    for rule, plant in PLANTED_BY_RULE.items():  # planted facts, not only agreement
+        assert found[rule][1] == len(planted[plant]), rule
+    assert found["patient_has_results"][1] == 36  # counted independently, by an anti join in DuckDB
+    return found
+
+
+def differences(found: dict, expected: dict) -> dict:
+    return {i: (found.get(i), want) for i, want in expected.items() if found.get(i) != want}
+
+
+@pytest.mark.postgres
+def test_postgres_gives_the_same_counts_and_statuses_as_duckdb(
+    on_duckdb, postgres_server, tmp_path, monkeypatch
+):
+    import ibis
+
+    project, _ = every_kind_project(tmp_path)
+    tables = tables_as_duckdb_reads_them(project)
+    server = ibis.postgres.connect(
+        host=postgres_server.socket_dir, port=postgres_server.port, user="wbk", database="postgres"
+    )
+    for name, table in tables.items():
+        server.raw_sql(f"DROP TABLE IF EXISTS {name}").close()  # ibis 12's overwrite=True emits a bare DROP
+        server.create_table(name, table)
+    server.disconnect()
+    point_at(project, "clinic")
+    monkeypatch.setenv("WBK_CONNECTION_CLINIC", postgres_server.url())
+    assert differences(outcomes(project), on_duckdb) == {}
+    assert scans(postgres_server) == dict.fromkeys(tables, True)  # the rules read the server's tables
+
+
+def scans(server) -> dict[str, bool]:
+    import psycopg
+
+    with psycopg.connect(host=server.socket_dir, port=server.port, user="wbk", dbname="postgres") as con:
+        rows = con.execute("select relname, seq_scan > 0 from pg_stat_user_tables").fetchall()
+    return dict(rows)
+
+
+@pytest.mark.spark
+def test_spark_gives_the_same_counts_and_statuses_as_duckdb(on_duckdb, spark_session, tmp_path):
+    import pyarrow.parquet as pq
+
+    project, _ = every_kind_project(tmp_path)
+    for name, table in tables_as_duckdb_reads_them(project).items():
+        parquet = tmp_path / f"{name}.parquet"
+        pq.write_table(table, parquet)
+        spark_session.read.parquet(str(parquet)).write.mode("overwrite").saveAsTable(name)
+    point_at(project, "lake")
+    write_connections(project, "lake: {backend: pyspark}\n")
+    tracker = spark_session.sparkContext.statusTracker()
+    jobs_before = len(tracker.getJobIdsForGroup(None))
+    assert differences(outcomes(project), on_duckdb) == {}
+    assert len(tracker.getJobIdsForGroup(None)) > jobs_before  # the rules ran on Spark
+
+
+# --- passwords stay in the environment ------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_a_whole_run_on_postgres_writes_no_password_anywhere(postgres_server, tmp_path):
+    """wbk run of a project whose sources live on PostgreSQL, through two connections: a URL with a
+    password in WBK_CONNECTION_CLINIC and connections.yaml naming password_env. Neither password may
+    appear in any file of the run (records, executed notebooks, logs) or in its output."""
+    import ibis
+
+    project = tmp_path / "medical"
+    shutil.copytree(MEDICAL, project)
+    tables = tables_as_duckdb_reads_them(project)
+    server = ibis.postgres.connect(
+        host=postgres_server.socket_dir, port=postgres_server.port, user="wbk", database="postgres"
+    )
+    for name, table in tables.items():
+        server.raw_sql(f"DROP TABLE IF EXISTS {name}").close()
+        server.create_table(name, table)
+    server.disconnect()
+    point_at(project, "clinic")
+    point_at(project, "catalogue", only="reference_ranges")
+    write_connections(
+        project,
+        f"catalogue: {{backend: postgres, socket_dir: {postgres_server.socket_dir}, port: {postgres_server.port},"
+        " database: postgres, user: wbk, password_env: WBK_TEST_CATALOGUE_PASSWORD}\n",
+    )
+    secrets = ["Url-Secret-5150", "Env-Secret-8086"]
+    env = {
+        **__import__("os").environ,
+        "WBK_CONNECTION_CLINIC": postgres_server.url(password=secrets[0]),
+        "WBK_TEST_CATALOGUE_PASSWORD": secrets[1],
+    }
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "kit.cli", "run", str(project), "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert scans(postgres_server)["reference_ranges"]  # the catalogue connection was used
+    written = [p for folder in (out, project) for p in folder.rglob("*") if p.is_file()]
+    assert any(p.name == "record.json" for p in written) and len(written) > 10
+    for secret in secrets:
+        assert secret not in done.stdout + done.stderr
+        leaks = [p for p in written if secret.encode() in p.read_bytes()]
+        assert leaks == [], f"{secret} written to {leaks}"
+
+
+@pytest.mark.postgres
+def test_a_schema_qualified_table_on_postgres(project, postgres_server, monkeypatch):
+    import ibis
+
+    from kit.answers.schema import Source
+    from kit.checks.engine import datasets
+
+    server = ibis.postgres.connect(
+        host=postgres_server.socket_dir, port=postgres_server.port, user="wbk", database="postgres"
+    )
+    server.raw_sql(
+        "CREATE SCHEMA IF NOT EXISTS claims_mart; DROP TABLE IF EXISTS claims_mart.policies"
+    ).close()
+    server.raw_sql("CREATE TABLE claims_mart.policies AS SELECT generate_series(1, 42) AS policy_id").close()
+    server.disconnect()
+    monkeypatch.setenv("WBK_CONNECTION_MART", postgres_server.url())
+    source = Source.model_construct(
+        id="policies", connection="mart", table="claims_mart.policies", sample=None
+    )
+    assert datasets.open_source(source, project).count().execute() == 42
