@@ -64,7 +64,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_lab(args: argparse.Namespace) -> int:
     from kit.run.lab import start_lab
 
-    return start_lab(Path(args.project), port=args.port, open_browser=not args.no_browser)
+    project, lab_args = args.project, list(args.lab_args)
+    if project.startswith("-"):  # `wbk lab -- --allow-root`: no DIR given, argparse took an option
+        project, lab_args = ".", [project, *lab_args]
+    return start_lab(Path(project), lab_args)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -113,9 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = _add(sub, "lab", cmd_lab, "open JupyterLab on the step notebooks for a project")
-    p.add_argument("project", metavar="PROJECT")
-    p.add_argument("--port", type=int, default=8888)
-    p.add_argument("--no-browser", action="store_true")
+    p.add_argument("project", metavar="DIR", nargs="?", default=".", help="project folder (default: .)")
+    p.add_argument(
+        "lab_args",
+        metavar="-- JUPYTERLAB-ARGS",
+        nargs=argparse.REMAINDER,
+        help="passed to JupyterLab as given, e.g. -- --allow-root --no-browser --port 0",
+    )
 
     p = _add(sub, "diff", cmd_diff, "field-level changes between two record.json files")
     p.add_argument("old", metavar="OLD")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -46,7 +47,19 @@ def apply_edits(project: Path, edits: dict, delete: tuple = ()) -> None:
     path.write_text(yamlfile.dump(document.tree), encoding="utf-8")
 
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Kernel-executing and browser tests: room for a module fixture that runs several projects on a
+# loaded 2-core machine; anything else gets pyproject's default (120 s).
+KERNEL_TIMEOUT = 600
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        slow = item.get_closest_marker("notebook") or item.get_closest_marker("browser")
+        if slow and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(KERNEL_TIMEOUT))
+
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -58,18 +71,37 @@ CHROMIUM_ARGS = [
 ]
 
 
+def find_chromium(env=None, which=shutil.which) -> tuple[str | None, str]:
+    """The browser to drive and, if none, why: $WBK_CHROMIUM (a path or a command name) wins, then
+    the first of CHROMIUM_NAMES on PATH."""
+    env = os.environ if env is None else env
+    named = env.get("WBK_CHROMIUM")
+    if named:
+        found = which(named)
+        if found:
+            return found, ""
+        return None, f"WBK_CHROMIUM={named} is not an executable file or a command on PATH"
+    for name in CHROMIUM_NAMES:
+        found = which(name)
+        if found:
+            return found, ""
+    return None, (
+        f"no Chromium found: none of {', '.join(CHROMIUM_NAMES)} is on PATH; install one "
+        "(apt-get install chromium) or set WBK_CHROMIUM to its path"
+    )
+
+
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium driven by Playwright (never a downloaded browser). In CI it must run."""
-    import os
-
-    if not CHROMIUM.exists():
+    """A local Chromium driven by Playwright (never a downloaded browser). In CI it must run."""
+    executable, missing = find_chromium()
+    if executable is None:
         if os.environ.get("CI"):
-            pytest.fail("Debian's chromium is not installed; .ci/run installs it with apt-get")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+            pytest.fail(f"browser tests must run in CI: {missing}")
+        pytest.skip(missing)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield instance
         instance.close()

@@ -1,10 +1,18 @@
 """Seeded generator of the support example's sample data: clean, so its record can say GO.
 
-python examples/support_answers/generate_data.py
+Writes data/tickets.csv, data/kb_articles.csv, outputs/drafted_answers.jsonl and planted.json:
+what it built, so tests can assert every count the checks report (rows checked, rows failing,
+which ids) against the generator rather than against the code under test. It plants no defect:
+every rule's failing ids are an empty list, by construction (ids numbered, products, languages
+and statuses drawn from the allowed sets, articles reviewed 5-199 days before as_of, each draft
+the article text of its ticket's product). Run again to regenerate identically:
+
+    python examples/support_answers/generate_data.py [--out DIR]
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 from pathlib import Path
@@ -24,7 +32,7 @@ ANSWERS = {
 }
 
 
-def main() -> None:
+def main(out: Path = HERE) -> None:
     rng = np.random.default_rng(11)
     articles = pd.DataFrame(
         {
@@ -45,12 +53,13 @@ def main() -> None:
             "opened_on": [AS_OF - dt.timedelta(days=int(d)) for d in rng.integers(1, 60, size=n)],
         }
     )
-    (HERE / "data").mkdir(exist_ok=True)
-    (HERE / "outputs").mkdir(exist_ok=True)
-    articles.to_csv(HERE / "data" / "kb_articles.csv", index=False)
-    tickets.to_csv(HERE / "data" / "tickets.csv", index=False)
-    with open(HERE / "outputs" / "drafted_answers.jsonl", "w", encoding="utf-8") as handle:
-        for i, ticket in enumerate(tickets.head(60).itertuples()):
+    (out / "data").mkdir(parents=True, exist_ok=True)
+    (out / "outputs").mkdir(parents=True, exist_ok=True)
+    articles.to_csv(out / "data" / "kb_articles.csv", index=False)
+    tickets.to_csv(out / "data" / "tickets.csv", index=False)
+    drafts = tickets.head(60)
+    with open(out / "outputs" / "drafted_answers.jsonl", "w", encoding="utf-8") as handle:
+        for i, ticket in enumerate(drafts.itertuples()):
             article = articles[articles["product"] == ticket.product].iloc[0]
             handle.write(
                 json.dumps(
@@ -67,6 +76,35 @@ def main() -> None:
                 + "\n"
             )
 
+    (out / "planted.json").write_text(json.dumps(planted(tickets, articles, drafts), indent=2) + "\n")
+
+
+def planted(tickets: pd.DataFrame, articles: pd.DataFrame, drafts: pd.DataFrame) -> dict:
+    """What this generator built, per check of answers.yaml: rows checked and the ids it made fail
+    (none: a clean example)."""
+    on_tickets = {"dataset": "tickets", "checked": len(tickets), "failing": []}
+    on_articles = {"dataset": "kb_articles", "checked": len(articles), "failing": []}
+    on_drafts = {"dataset": "outputs/drafted_answers.jsonl", "checked": len(drafts), "failing": []}
+    outputs = ("sections_present", "values_match", "ranges_unchanged", "flags_consistent")
+    outputs += ("no_extra_tests", "numbers_grounded")
+    return {
+        "as_of": AS_OF.isoformat(),
+        "rows": {"tickets": len(tickets), "kb_articles": len(articles), "drafts": len(drafts)},
+        "checks": {
+            "ticket_id_unique": on_tickets,
+            "ticket_product_known": on_tickets,
+            "ticket_language_supported": on_tickets,
+            "article_id_unique": on_articles,
+            "article_published": on_articles,
+            "article_fresh": on_articles,
+            **{f"output.{name}": on_drafts for name in outputs},
+        },
+        "languages": {k: int(v) for k, v in tickets["language"].value_counts().sort_index().items()},
+        "oldest_article_days": max((AS_OF - d).days for d in articles["updated_on"]),
+    }
+
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HERE, help="folder to write into (default: here)")
+    main(parser.parse_args().out)

@@ -82,6 +82,11 @@ def failed_record(project: str, failure: dict[str, Any], prov: dict[str, Any]) -
     }
 
 
+def errored_checks(rec: dict[str, Any]) -> list[str]:
+    """Ids of the checks of a record that could not run: never a pass, and never a silent exit 0."""
+    return [c["id"] for c in rec.get("checks", []) if c.get("status") == "error"]
+
+
 def data_quality_pass_rate(record: dict[str, Any]) -> float | None:
     """Rows (or reports) passing over rows checked, across data rules and output checks."""
     checks = [c for c in record.get("checks", []) if c["family"] in ("rule", "output")]

@@ -1,9 +1,11 @@
 """``wbk run``: execute every step notebook of each project and write its records and the index.
 
 Per project: one kernel runs the step notebooks in order; the executed notebooks, record.json and
-record.html are written atomically under OUT/<project>/. A failing cell fails that project only.
-With --jobs N, projects run in N worker processes; each worker spawns the kernel of its next
-project while the current one runs.
+record.html are written into a staging folder and swapped in as OUT/<project>/ when the run has
+finished (kit/run/staging.py), so OUT never holds half of a run or files of an earlier one. A
+failing cell fails that project only: its finished run is a failed record. The index is rebuilt
+from every record in OUT (kit/run/index.py). With --jobs N, projects run in N worker processes;
+each worker spawns the kernel of its next project while the current one runs.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from kit.atomic import write_atomic
 from kit.findings import AnswersError
 from kit.record import data as record
 from kit.record.data import RECORD_MIMETYPE
+from kit.run import index, staging
 from kit.run.execute import Kernel, prepare, step_notebooks
 from kit.run.progress import Progress
 
@@ -82,8 +85,9 @@ def release_kernel() -> None:
         _kernel = None
 
 
-def run_project(job: Job, report=None) -> Outcome:
-    """Execute one project's step notebooks and write its records; never raises for a bad project."""
+def run_project(job: Job, folder: Path, report=None) -> Outcome:
+    """Execute one project's step notebooks and write its records into ``folder``; never raises
+    for a bad project."""
     report = report or (lambda *_: None)
     started = time.perf_counter()
     steps: list[tuple[str, nbformat.NotebookNode]] = []
@@ -93,7 +97,7 @@ def run_project(job: Job, report=None) -> Outcome:
     for stem, nb in prepared:
         report(job.name, stem, "running")
         failure = kernel.run(nb, stem)
-        write_atomic(job.out / "notebooks" / f"{stem}.ipynb", nbformat.writes(nb))
+        write_atomic(folder / "notebooks" / f"{stem}.ipynb", nbformat.writes(nb))
         steps.append((stem, nb))
         report(job.name, stem, "failed" if failure else "done")
         if failure:
@@ -114,8 +118,8 @@ def run_project(job: Job, report=None) -> Outcome:
             "failure": failure.as_dict() if failure else None,
         },
     )
-    write_atomic(job.out / "record.json", record.dump(rec))
-    write_atomic(job.out / "record.html", html)
+    write_atomic(folder / "record.json", record.dump(rec))
+    write_atomic(folder / "record.html", html)
     reason = f"{failure.step}, cell {failure.cell}: {failure.error}" if failure else ""
     return Outcome(job.name, "failed" if failure else "ok", time.perf_counter() - started, rec, reason)
 
@@ -174,9 +178,12 @@ def make_jobs(projects: list[str], out: Path, as_of: str | None, jobs: int) -> l
 
 
 def guarded_run(job: Job, report) -> Outcome:
-    """run_project, with a crash of our own reported as that project's failure, not the batch's."""
+    """run_project into a staging folder swapped in when it finishes, under the project's lock; a
+    crash of our own is reported as that project's failure (its previous record stays), not the
+    batch's."""
     try:
-        return run_project(job, report)
+        with staging.project_folder(job.out.parent, job.name) as folder:
+            return run_project(job, folder, report)
     except Exception as exc:
         return Outcome(job.name, "failed", 0.0, reason=f"{type(exc).__name__}: {exc}")
 
@@ -218,13 +225,14 @@ def run_projects(
             "wbk run: interrupted; records already written are complete, the rest are unchanged",
             file=sys.stderr,
         )
+        index.rebuild(out)  # the projects that finished are listed
         return 130
     finally:
         progress.close()
         release_kernel()
-    _write_index(out, outcomes)
+    index.rebuild(out, {o.name: o.reason for o in outcomes if not o.record})
     print(summary_table(outcomes))
-    errored = [o.name for o in outcomes if errored_checks(o.record)]
+    errored = [o.name for o in outcomes if record.errored_checks(o.record)]
     if errored and not allow_errors:
         print(
             f"wbk run: checks could not run in {', '.join(errored)}: the records say which and why "
@@ -233,11 +241,6 @@ def run_projects(
         )
         return 1
     return 0 if all(o.status == "ok" for o in outcomes) else 1
-
-
-def errored_checks(rec: dict[str, Any]) -> list[str]:
-    """Ids of the checks of a record that could not run: never a pass, and never a silent exit 0."""
-    return [c["id"] for c in rec.get("checks", []) if c.get("status") == "error"]
 
 
 def _run_pool(all_jobs: list[Job], jobs: int, progress: Progress) -> list[Outcome]:
@@ -263,29 +266,6 @@ def futures_result(future: cf.Future, job: Job) -> Outcome:
         return future.result()
     except Exception as exc:  # the worker process itself died
         return Outcome(job.name, "failed", 0.0, reason=f"{type(exc).__name__}: {exc}")
-
-
-def _write_index(out: Path, outcomes: list[Outcome]) -> None:
-    rows = []
-    for o in outcomes:
-        rec = o.record
-        rows.append(
-            {
-                "project": rec.get("project") or o.name,
-                "link": f"{o.name}/record.html",
-                "status": o.status,
-                "reason": o.reason,
-                "decision": rec.get("decision"),
-                "verdict": rec.get("verdict"),
-                "blockers": rec.get("blockers", []),
-                "errors": errored_checks(rec),
-                "conditions": len(rec.get("conditions", [])),
-                "completeness": rec.get("completeness") or 0.0,
-                "pass_rate": record.data_quality_pass_rate(rec),
-                "executed_at": rec.get("provenance", {}).get("executed_at", ""),
-            }
-        )
-    write_atomic(out / "index.html", record.index_html(rows))
 
 
 def summary_table(outcomes: list[Outcome]) -> str:

@@ -1,5 +1,10 @@
 """``wbk lab``: JupyterLab on a project's own copies of the step notebooks.
 
+    wbk lab [DIR] [-- JUPYTERLAB-ARGS...]
+
+DIR defaults to the current folder; everything after it (``--`` optional) goes to JupyterLab
+unchanged, e.g. ``wbk lab DIR -- --allow-root --no-browser --port 0`` in a container.
+
 The copies live in PROJECT/workbook/ with their parameters cell pointing at the project (".."), so
 they open with the project selected, move with the folder, and keep an analyst's edits; an existing
 copy is never overwritten.
@@ -9,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -40,27 +44,41 @@ def prepare_workbook(project: Path) -> list[Path]:
     return made
 
 
-def lab_command(folder: Path, port: int, open_browser: bool, first: str) -> list[str]:
-    command = [
+def lab_command(folder: Path, first: str, lab_args: list[str]) -> list[str]:
+    """JupyterLab on ``folder``, opening ``first``; the user's JupyterLab options come last, so they
+    win over ours (traitlets: the last value of an option counts)."""
+    return [
         sys.executable,
         "-m",
         "jupyter",
         "lab",
         f"--ServerApp.root_dir={folder}",
-        f"--port={port}",
         f"--LabApp.default_url=/lab/tree/{first}",
+        *lab_args,
     ]
-    if not open_browser:
-        command.append("--no-browser")
-    return command
 
 
-def start_lab(project: Path, port: int = 8888, open_browser: bool = True) -> int:
+def root_hint(lab_args: list[str], euid: int) -> str:
+    """JupyterLab refuses to run as root without --allow-root; say how before it does."""
+    if euid != 0 or any(a.startswith("--allow-root") or "allow_root" in a for a in lab_args):
+        return ""
+    return "wbk lab: running as root (a container?): JupyterLab needs -- --allow-root"
+
+
+def start_lab(project: Path, lab_args: list[str] | None = None) -> int:
+    """Prepare the workbook, then become JupyterLab (exec): its signals, prompts and exit status
+    are the user's, with no wbk process left in between."""
+    lab_args = list(lab_args or [])
     if not answers_path(project).is_file():
         print(f"wbk lab: no answers.yaml in {project}; create one with: wbk new {project}", file=sys.stderr)
         return 2
     notebooks = prepare_workbook(project.resolve())
-    print(f"workbook: {notebooks[0].parent}")
+    print(f"workbook: {notebooks[0].parent}", flush=True)
+    hint = root_hint(lab_args, os.geteuid())
+    if hint:
+        print(hint, file=sys.stderr, flush=True)
     env = {**os.environ, "JUPYTER_PREFER_ENV_PATH": "1"}
-    command = lab_command(notebooks[0].parent, port, open_browser, notebooks[0].name)
-    return subprocess.call(command, env=env)
+    command = lab_command(notebooks[0].parent, notebooks[0].name, lab_args)
+    sys.stderr.flush()
+    os.execve(command[0], command, env)
+    return 0  # not reached: execve replaced this process

@@ -1,0 +1,54 @@
+"""Every example's data is what its seeded generator writes, and every count the checks report is
+the generator's planted truth (planted.json), for all three examples."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES
+from planted import expected_checked, expected_failing, planted
+
+from kit.decide.evidence import gather
+
+EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.iterdir() if (p / "generate_data.py").exists())
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_committed_data_is_exactly_what_the_generator_writes(example: str, tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, str(EXAMPLES / example / "generate_data.py"), "--out", str(tmp_path)], check=True
+    )
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert Path("planted.json") in written, "the generator states what it planted"
+    for relative in written:
+        assert (tmp_path / relative).read_bytes() == (EXAMPLES / example / relative).read_bytes(), relative
+
+
+@pytest.fixture(scope="module", params=EXAMPLE_NAMES)
+def reported(request):
+    checks = {c.id: c for c in gather(EXAMPLES / request.param).checks if c.family in ("rule", "output")}
+    return request.param, checks
+
+
+def test_every_rule_and_output_check_fails_exactly_the_planted_count(reported) -> None:
+    example, checks = reported
+    expected = expected_failing(example, checks)
+    assert {c: checks[c].failed for c in checks} == {c: len(ids) for c, ids in expected.items()}
+    for check_id, result in checks.items():
+        if check_id.startswith("output."):
+            assert sorted(result.failing) == sorted(expected[check_id]), check_id
+
+
+def test_every_check_reads_the_planted_rows(reported) -> None:
+    example, checks = reported
+    expected = expected_checked(example)
+    assert {c: checks[c].checked for c in expected} == expected
+
+
+@pytest.mark.parametrize("example", ["support_answers", "invoice_processing"])
+def test_planted_truth_covers_every_check_of_the_answers(example: str) -> None:
+    checks = {c.id for c in gather(EXAMPLES / example).checks if c.family in ("rule", "output")}
+    assert set(planted(example)["checks"]) == checks, "a new check needs its planted truth"
