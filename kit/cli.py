@@ -56,7 +56,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     sys.modules.setdefault("rfc3987_syntax", None)
     from kit.run.batch import run_projects
 
-    return run_projects(args.projects, Path(args.out), jobs=args.jobs, as_of=args.as_of)
+    return run_projects(args.projects, Path(args.out), jobs=args.jobs, as_of=args.as_of, pdf=args.pdf)
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
@@ -104,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="where records and the index go")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="projects run at once (default 1)")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="evaluate dates as of this day, not the answers'")
+    p.add_argument("--pdf", action="store_true", help="also write record.pdf (WeasyPrint)")
 
     p = _add(sub, "lab", cmd_lab, "open JupyterLab on the step notebooks for a project")
     p.add_argument("project", metavar="PROJECT")

@@ -67,10 +67,11 @@ def informative(rows: list[Row], scale: Scale) -> bool:
 
 
 def log_scale(rows: list[Row]) -> Scale:
-    """Decades from just below the smallest non-zero rate or limit up to 100 %."""
+    """Decades from one below the smallest non-zero rate or limit up to 100 %: the extra decade
+    keeps 0.1 % and 0.3 % visibly apart."""
     positive = [v for r in rows for v in (r.value, r.high) if v and v > 0]
     low = min(positive, default=1e-3)
-    return Scale(10.0 ** math.floor(math.log10(low)), 1.0, True)
+    return Scale(10.0 ** (math.floor(math.log10(low)) - 1), 1.0, True)
 
 
 def linear_scale(rows: list[Row]) -> Scale:
@@ -167,7 +168,7 @@ def failure_rates(anchor: str, title: str, checks) -> Chart:
     ]
     over = [r.label for r in rows if r.over]
     sentence = (
-        f"{phrases.plural(len(over), 'check')} of {len(rows)} fail more often than allowed"
+        f"{len(over)} of {phrases.plural(len(rows), 'check')} fail more often than allowed"
         + (f": {phrases.listing(over)}." if over else ".")
         if any(r.value for r in rows)
         else f"All {phrases.plural(len(rows), 'check')} pass with no failing row or report."
@@ -178,7 +179,7 @@ def failure_rates(anchor: str, title: str, checks) -> Chart:
     ]
     scale = log_scale(rows)
     image = (
-        svg(anchor, title + " (failure rate, log scale; dashed line: allowed rate)", sentence, rows, scale, percent_tick)
+        svg(anchor, title + " (failure rate, log scale; dashed line: allowed rate, on the axis when none is allowed)", sentence, rows, scale, percent_tick)
         if informative(rows, scale)
         else None
     )
@@ -201,7 +202,7 @@ def source_ages(anchor: str, sources) -> Chart:
     ]
     stale = [r.label for r in rows if r.over]
     sentence = (
-        f"{phrases.plural(len(stale), 'source')} of {len(rows)} older than its freshness SLA"
+        f"{len(stale)} of {phrases.plural(len(rows), 'source')} older than its freshness SLA"
         + (f": {phrases.listing(stale)}." if stale else ".")
     )
     table = [[s.id, phrases.number(s.age_days), phrases.number(s.freshness_sla_days)] for s in dated]
@@ -230,7 +231,7 @@ def bias_shares(anchor: str, measures) -> Chart:
     ]
     outside = [r.label for r in rows if r.over]
     sentence = (
-        f"{phrases.plural(len(outside), 'group')} of {len(rows)} outside the tolerance band"
+        f"{len(outside)} of {phrases.plural(len(rows), 'group')} outside the tolerance band"
         + (f": {phrases.listing(outside)}." if outside else ".")
     )
     table = [

@@ -25,7 +25,7 @@ def running_header(title: str, decision: str | None, as_of: str | None) -> str:
     right = " · ".join(p for p in (decision and f"Decision: {decision}", as_of and f"as of {as_of}") if p)
     return (
         "@page { size: A4; margin: 18mm 14mm 16mm;"
-        f" @top-left {{ content: {css_string(left)}; font-size: 8pt; color: #333; }}"
-        f" @top-right {{ content: {css_string(right)}; font-size: 8pt; font-weight: 700; }}"
-        ' @bottom-right { content: "page " counter(page) " of " counter(pages); font-size: 8pt; } }'
+        f" @top-left {{ content: {css_string(left)}; font: 8pt sans-serif; color: #333; }}"
+        f" @top-right {{ content: {css_string(right)}; font: 700 8pt sans-serif; }}"
+        ' @bottom-right { content: "page " counter(page) " of " counter(pages); font: 8pt sans-serif; } }'
     )
