@@ -131,7 +131,9 @@ def rules(ev: Evidence) -> Block:
         f"{phrases.plural(len(ev.rule_results), 'rule')} run on the sources' sample files as of "
         f"{phrases.date(ev.as_of)}; a rule passes when its pass rate reaches its minimum."
     )
-    chart = charts.failure_rates("chart-rule-failures", "Failure rate per rule against its allowed rate", ev.rule_results)
+    chart = charts.failure_rates(
+        "chart-rule-failures", "Failure rate per rule against its allowed rate", ev.rule_results
+    )
     return Block(_checks(ev, "Data-quality rules on the sample data", ev.rule_results, intro, chart))
 
 

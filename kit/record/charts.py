@@ -113,7 +113,9 @@ def _row(row: Row, y: int, scale: Scale) -> list[str]:
     out = [f'<text class="wbk-label" x="{LABEL_W - 6}" y="{mid + 4:.1f}">{escape(_short(row.label))}</text>']
     if row.low is not None and row.high is not None:
         x0, x1 = LABEL_W + scale.x(row.low), LABEL_W + scale.x(row.high)
-        out.append(f'<rect class="wbk-band" x="{x0:.1f}" y="{y + 2}" width="{x1 - x0:.1f}" height="{ROW_H - 4}"/>')
+        out.append(
+            f'<rect class="wbk-band" x="{x0:.1f}" y="{y + 2}" width="{x1 - x0:.1f}" height="{ROW_H - 4}"/>'
+        )
     bar = "wbk-bar wbk-over" if row.over else "wbk-bar"
     out.append(
         f'<rect class="{bar}" x="{LABEL_W}" y="{y + 6}" width="{width:.2f}" height="{ROW_H - 12}" '
@@ -123,7 +125,9 @@ def _row(row: Row, y: int, scale: Scale) -> list[str]:
         x = LABEL_W + scale.x(row.high)
         out.append(f'<line class="wbk-limit" x1="{x:.1f}" y1="{y + 1}" x2="{x:.1f}" y2="{y + ROW_H - 1}"/>')
     mark = "✗ " if row.over else ""
-    out.append(f'<text class="wbk-value" x="{LABEL_W + PLOT_W + 6}" y="{mid + 4:.1f}">{escape(mark + row.text)}</text>')
+    out.append(
+        f'<text class="wbk-value" x="{LABEL_W + PLOT_W + 6}" y="{mid + 4:.1f}">{escape(mark + row.text)}</text>'
+    )
     return out
 
 
@@ -179,7 +183,14 @@ def failure_rates(anchor: str, title: str, checks) -> Chart:
     ]
     scale = log_scale(rows)
     image = (
-        svg(anchor, title + " (failure rate, log scale; dashed line: allowed rate, on the axis when none is allowed)", sentence, rows, scale, percent_tick)
+        svg(
+            anchor,
+            title + " (failure rate, log scale; dashed line: allowed rate, on the axis when none is allowed)",
+            sentence,
+            rows,
+            scale,
+            percent_tick,
+        )
         if informative(rows, scale)
         else None
     )
@@ -201,9 +212,8 @@ def source_ages(anchor: str, sources) -> Chart:
         for s in dated
     ]
     stale = [r.label for r in rows if r.over]
-    sentence = (
-        f"{len(stale)} of {phrases.plural(len(rows), 'source')} older than its freshness SLA"
-        + (f": {phrases.listing(stale)}." if stale else ".")
+    sentence = f"{len(stale)} of {phrases.plural(len(rows), 'source')} older than its freshness SLA" + (
+        f": {phrases.listing(stale)}." if stale else "."
     )
     table = [[s.id, phrases.number(s.age_days), phrases.number(s.freshness_sla_days)] for s in dated]
     scale = linear_scale(rows)
@@ -212,7 +222,14 @@ def source_ages(anchor: str, sources) -> Chart:
         if informative(rows, scale)
         else None
     )
-    return Chart(anchor, "Source age against freshness SLA", sentence, ["Source", "Age (days)", "SLA (days)"], table, image)
+    return Chart(
+        anchor,
+        "Source age against freshness SLA",
+        sentence,
+        ["Source", "Age (days)", "SLA (days)"],
+        table,
+        image,
+    )
 
 
 def bias_shares(anchor: str, measures) -> Chart:
@@ -230,9 +247,8 @@ def bias_shares(anchor: str, measures) -> Chart:
         for group in b.observed
     ]
     outside = [r.label for r in rows if r.over]
-    sentence = (
-        f"{len(outside)} of {phrases.plural(len(rows), 'group')} outside the tolerance band"
-        + (f": {phrases.listing(outside)}." if outside else ".")
+    sentence = f"{len(outside)} of {phrases.plural(len(rows), 'group')} outside the tolerance band" + (
+        f": {phrases.listing(outside)}." if outside else "."
     )
     table = [
         [r.label, phrases.share(r.value), f"{phrases.share(r.low)} to {phrases.share(r.high)}"] for r in rows
@@ -243,4 +259,11 @@ def bias_shares(anchor: str, measures) -> Chart:
         if informative(rows, scale)
         else None
     )
-    return Chart(anchor, "Group shares against the bias tolerance band", sentence, ["Group", "Observed", "Band"], table, image)
+    return Chart(
+        anchor,
+        "Group shares against the bias tolerance band",
+        sentence,
+        ["Group", "Observed", "Band"],
+        table,
+        image,
+    )

@@ -23,7 +23,13 @@ KINDS = {
     "team": "Team sign-off",
     "fit": "GenAI fit",
 }
-FAMILY_KIND = {"rule": "data_quality", "output": "data_quality", "source": "sources", "audit": "sources", "bias": "bias"}
+FAMILY_KIND = {
+    "rule": "data_quality",
+    "output": "data_quality",
+    "source": "sources",
+    "audit": "sources",
+    "bias": "bias",
+}
 
 # Answer paths with an element of their own, first match wins; anything else links to its answer row.
 # "{0}" is the first group, "{slug}" the whole path id-safe; the legal register gives each of its
@@ -72,7 +78,11 @@ def target(evidence: str, checks: Mapping[str, Mapping]) -> Target:
     ``checks`` maps check id to its summary (family, status)."""
     if evidence in checks:
         check = checks[evidence]
-        kind = "error" if check.get("status") == "error" else FAMILY_KIND.get(check.get("family"), "data_quality")
+        kind = (
+            "error"
+            if check.get("status") == "error"
+            else FAMILY_KIND.get(check.get("family"), "data_quality")
+        )
         return Target(check_anchor(evidence), kind, f"{check.get('family', 'check')} check {evidence}")
     for pattern, anchor, kind in PATH_TARGETS:
         found = pattern.match(evidence)
@@ -100,7 +110,13 @@ def linked_items(decision: Mapping, checks: Iterable[Mapping]) -> list[Linked]:
     for severity, key in (("blocker", "blockers"), ("condition", "conditions")):
         for n, item in enumerate(decision.get(key) or [], start=1):
             out.append(
-                Linked(f"{severity}-{n}", severity, item["text"], item["evidence"], target(item["evidence"], by_id))
+                Linked(
+                    f"{severity}-{n}",
+                    severity,
+                    item["text"],
+                    item["evidence"],
+                    target(item["evidence"], by_id),
+                )
             )
     return out
 

@@ -13,16 +13,13 @@ from pathlib import Path
 from kit.atomic import write_atomic
 
 
-def _no_fetch(url: str, timeout: int = 10, ssl_context=None, http_headers=None):
-    """The record is self-contained: any URL it names is refused rather than fetched."""
-    raise ValueError(f"record.pdf loads nothing from outside the record: {url}")
-
-
 def to_pdf(html: str) -> bytes:
     import weasyprint
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # it reports CSS it ignores, line by line
-    return weasyprint.HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    # The record is self-contained: nothing but data: URIs may load, so no URL it names is fetched.
+    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
+    return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
 
 
 def write_pdf(html: str, path: Path) -> None:

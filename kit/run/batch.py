@@ -164,9 +164,7 @@ def _facts(job: Job, rec: dict[str, Any]) -> list[tuple[str, str]]:
 # --- many projects --------------------------------------------------------------------------
 
 
-def make_jobs(
-    projects: list[str], out: Path, as_of: str | None, jobs: int, pdf: bool = False
-) -> list[Job]:
+def make_jobs(projects: list[str], out: Path, as_of: str | None, jobs: int, pdf: bool = False) -> list[Job]:
     names: dict[str, int] = {}
     made = []
     for project in projects:
