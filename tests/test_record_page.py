@@ -14,6 +14,7 @@ from conftest import EXAMPLES, ROOT
 from kit.checks.result import CheckResult
 from kit.cli import main
 from kit.record import render
+from kit.record.summary import first_screen
 
 EXAMPLE_NAMES = ("medical_reports", "support_answers", "invoice_processing")
 AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
@@ -75,6 +76,34 @@ def test_a_single_failure_never_reads_as_100_percent() -> None:
     html = render.render("checks.html.j2", title="t", intro="", checks=[check], chart=None, raised_by={})
     assert "99.996 %" in html and "1 of 26,115" in html
     assert "100.0" not in html
+
+
+def first_screen_of(**changes) -> str:
+    rec = {
+        "decision": "NO-GO",
+        "verdict": "GenAI with human review",
+        "as_of": "2026-11-20",
+        "status": "ok",
+        "blockers": [{"text": "check fresh could not run: TypeError", "evidence": "fresh"}],
+        "conditions": [{"text": "clinician: stale", "evidence": "data_quality.validation_team[0].sign_off"}],
+        "checks": [{"id": "fresh", "family": "rule", "status": "error"}],
+        "sign_offs": [
+            {"role": "clinician", "person": "Dr. A", "decision": "stale", "date": "2026-10-20"},
+            {"role": "compliance", "person": "B", "decision": "rejected", "date": "2026-10-21"},
+        ],
+        **changes,
+    }
+    return " ".join(first_screen(rec).split())
+
+
+def test_first_screen_shows_stale_and_unknown_states_and_errors() -> None:
+    html = first_screen_of()
+    assert "stale" in html and "rejected" in html
+    assert "Still to sign:</b> clinician (Dr. A)" in html, "a stale sign-off must be signed again"
+    assert '<a href="#kind-error">Could not be checked</a></th> <td>1</td><td>0</td>' in html
+    assert '<a href="#member-0">clinician</a>' in html
+    html = first_screen_of(sign_offs=[{"role": "r", "person": "p", "decision": "withdrawn", "date": None}])
+    assert "withdrawn" in html, "a state the kit does not know yet is shown as it is"
 
 
 def test_pdf_page_one_has_the_decision_and_who_still_signs(built: Path) -> None:
