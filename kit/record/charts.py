@@ -19,6 +19,18 @@ from kit import phrases
 WIDTH, LABEL_W, VALUE_W, ROW_H, TOP, BOTTOM = 680, 190, 150, 24, 8, 34
 PLOT_W = WIDTH - LABEL_W - VALUE_W
 SAME = 0.05  # bars within 5 % of each other in length say nothing
+# Presentation attributes, not CSS: the chart looks the same in JupyterLab, the record and the PDF.
+LOOK = {
+    "wbk-axis": 'stroke="#1d1d1f"',
+    "wbk-grid": 'stroke="#d0d4da"',
+    "wbk-bar": 'fill="#6b7280"',
+    "wbk-bar wbk-over": 'fill="#1d1d1f"',
+    "wbk-limit": 'stroke="#1d1d1f" stroke-width="2" stroke-dasharray="4 2"',
+    "wbk-band": 'fill="#9ca3af" fill-opacity="0.3" stroke="#1d1d1f" stroke-width="1.5" stroke-dasharray="3 2"',
+    "wbk-label": 'text-anchor="end" font-size="12" fill="#1d1d1f"',
+    "wbk-tick": 'text-anchor="middle" font-size="12" fill="#374151"',
+    "wbk-value": 'font-size="12" fill="#1d1d1f"',
+}
 
 
 @dataclass
@@ -99,34 +111,44 @@ def svg(anchor: str, title: str, summary: str, rows: list[Row], scale: Scale, ti
 
 def _axis(scale: Scale, height: int, tick_text) -> list[str]:
     base = height - BOTTOM + 4
-    out = [f'<line class="wbk-axis" x1="{LABEL_W}" y1="{TOP}" x2="{LABEL_W}" y2="{base}"/>']
+    out = [
+        f'<line class="wbk-axis" {LOOK["wbk-axis"]} x1="{LABEL_W}" y1="{TOP}" x2="{LABEL_W}" y2="{base}"/>'
+    ]
     for t in scale.ticks():
         x = LABEL_W + scale.x(t)
-        out.append(f'<line class="wbk-grid" x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{base}"/>')
-        out.append(f'<text class="wbk-tick" x="{x:.1f}" y="{base + 14}">{escape(tick_text(t))}</text>')
+        out.append(
+            f'<line class="wbk-grid" {LOOK["wbk-grid"]} x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{base}"/>'
+        )
+        out.append(
+            f'<text class="wbk-tick" {LOOK["wbk-tick"]} x="{x:.1f}" y="{base + 14}">{escape(tick_text(t))}</text>'
+        )
     return out
 
 
 def _row(row: Row, y: int, scale: Scale) -> list[str]:
     mid = y + ROW_H / 2
     width = scale.x(row.value)
-    out = [f'<text class="wbk-label" x="{LABEL_W - 6}" y="{mid + 4:.1f}">{escape(_short(row.label))}</text>']
-    if row.low is not None and row.high is not None:
-        x0, x1 = LABEL_W + scale.x(row.low), LABEL_W + scale.x(row.high)
-        out.append(
-            f'<rect class="wbk-band" x="{x0:.1f}" y="{y + 2}" width="{x1 - x0:.1f}" height="{ROW_H - 4}"/>'
-        )
+    out = [
+        f'<text class="wbk-label" {LOOK["wbk-label"]} x="{LABEL_W - 6}" y="{mid + 4:.1f}">{escape(_short(row.label))}</text>'
+    ]
     bar = "wbk-bar wbk-over" if row.over else "wbk-bar"
     out.append(
-        f'<rect class="{bar}" x="{LABEL_W}" y="{y + 6}" width="{width:.2f}" height="{ROW_H - 12}" '
+        f'<rect class="{bar}" {LOOK[bar]} x="{LABEL_W}" y="{y + 6}" width="{width:.2f}" height="{ROW_H - 12}" '
         f'data-value="{row.value!r}"/>'
     )
+    if row.low is not None and row.high is not None:  # drawn over the bar, see-through
+        x0, x1 = LABEL_W + scale.x(row.low), LABEL_W + scale.x(row.high)
+        out.append(
+            f'<rect class="wbk-band" {LOOK["wbk-band"]} x="{x0:.1f}" y="{y + 2}" width="{x1 - x0:.1f}" height="{ROW_H - 4}"/>'
+        )
     if row.high is not None and row.low is None:
         x = LABEL_W + scale.x(row.high)
-        out.append(f'<line class="wbk-limit" x1="{x:.1f}" y1="{y + 1}" x2="{x:.1f}" y2="{y + ROW_H - 1}"/>')
+        out.append(
+            f'<line class="wbk-limit" {LOOK["wbk-limit"]} x1="{x:.1f}" y1="{y + 1}" x2="{x:.1f}" y2="{y + ROW_H - 1}"/>'
+        )
     mark = "✗ " if row.over else ""
     out.append(
-        f'<text class="wbk-value" x="{LABEL_W + PLOT_W + 6}" y="{mid + 4:.1f}">{escape(mark + row.text)}</text>'
+        f'<text class="wbk-value" {LOOK["wbk-value"]} x="{LABEL_W + PLOT_W + 6}" y="{mid + 4:.1f}">{escape(mark + row.text)}</text>'
     )
     return out
 
