@@ -37,6 +37,20 @@ CODE_KEYS = {
 }
 
 
+# Answer keys whose values are rates (0..1): shown as percentages that never round a difference away.
+RATE_KEYS = {"min_pass_rate", "tolerance", "reference_shares"}
+
+
+def field(key: str, item: Any) -> Markup:
+    """The value of one answer field, shown by what the field holds: code, a rate, or text."""
+    if key in RATE_KEYS:
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            return Markup(escape(phrases.share(item)))
+        if isinstance(item, dict):
+            return value({k: phrases.share(v) if isinstance(v, int | float) else v for k, v in item.items()})
+    return value(item, key in CODE_KEYS)
+
+
 def text(item: Any) -> Markup:
     """User text as text: escaped, line breaks kept."""
     if item is None:
@@ -68,7 +82,7 @@ def value(item: Any, as_code: bool = False) -> Markup:
             Markup("<tr><th>")
             + (code(k) if as_code else text(k))
             + Markup("</th><td>")
-            + value(v, as_code or k in CODE_KEYS)
+            + (value(v, True) if as_code else field(k, v))
             + Markup("</td></tr>")
             for k, v in item.items()
         )
@@ -95,6 +109,7 @@ def environment() -> Environment:
         text=text,
         code=code,
         value=value,
+        field=field,
         label=label,
         pct=phrases.share,
         pct_of=phrases.percent,
