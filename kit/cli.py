@@ -57,7 +57,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from kit.run.batch import run_projects
 
     return run_projects(
-        args.projects, Path(args.out), jobs=args.jobs, as_of=args.as_of, allow_errors=args.allow_errors
+        args.projects,
+        Path(args.out),
+        jobs=args.jobs,
+        as_of=args.as_of,
+        allow_errors=args.allow_errors,
+        pdf=args.pdf,
     )
 
 
@@ -114,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 0 even when some checks could not run (the records still show them as errors)",
     )
+    p.add_argument("--pdf", action="store_true", help="also write record.pdf (WeasyPrint)")
 
     p = _add(sub, "lab", cmd_lab, "open JupyterLab on the step notebooks for a project")
     p.add_argument("project", metavar="DIR", nargs="?", default=".", help="project folder (default: .)")

@@ -9,16 +9,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+from kit import phrases
 from kit.answers import loading as answers_io
 from kit.answers.schema import STEP_KEYS
 from kit.checks.result import CheckResult
 from kit.decide.decision import decide, four_questions
 from kit.decide.evidence import Evidence, gather
 from kit.paths import EXAMPLES
-from kit.record import render
+from kit.record import charts, links, render
 from kit.record.data import RECORD_MIMETYPE
 
 
@@ -74,19 +76,34 @@ def appropriateness(ev: Evidence) -> Block:
     return Block(render.render("verdict.html.j2", v=ev.verdict))
 
 
+def linked(ev: Evidence) -> list[links.Linked]:
+    """The decision's blockers and conditions with the ids of their evidence in the record."""
+    return links.linked_items(decide(ev).as_dict(), [c.summary() for c in ev.checks])
+
+
+def _raised(ev: Evidence) -> dict[str, list[links.Linked]]:
+    return links.raised_by(linked(ev))
+
+
 def legal_register(ev: Evidence) -> Block:
     risks = [r.model_dump() for r in ev.answers.problem_boundaries.legal.risks]
-    return Block(
-        render.render(
-            "legal.html.j2", sources=ev.sources, risks=risks, issues=[dataclasses.asdict(i) for i in ev.legal]
-        )
-    )
+    raised = _raised(ev)
+    issues = []
+    for issue in ev.legal:
+        anchor = links.legal_anchor(issue.evidence)
+        issues.append({**dataclasses.asdict(issue), "anchor": anchor, "raised": raised.get(anchor, [])})
+    return Block(render.render("legal.html.j2", sources=ev.sources, risks=risks, issues=issues))
 
 
 def sources(ev: Evidence) -> Block:
     return Block(
-        render.render("sources.html.j2", sources=ev.sources, as_of=ev.as_of)
-        + _checks("Sources the product uses", ev.source_results)
+        render.render(
+            "sources.html.j2",
+            sources=ev.sources,
+            as_of=ev.as_of,
+            chart=charts.source_ages("chart-source-age", ev.sources),
+        )
+        + _checks(ev, "Sources the product uses", ev.source_results)
     )
 
 
@@ -97,30 +114,27 @@ def lineage(ev: Evidence) -> Block:
             template_name=ev.template.name,
             rows=ev.lineage,
             gaps=[dataclasses.asdict(g) for g in ev.gaps],
+            raised_by=_raised(ev),
         )
     )
 
 
-def _checks(title: str, checks: list[CheckResult], intro: str = "", chart: str | None = None) -> str:
-    """A table of check results, with a pass-rate chart when ``chart`` names one."""
-    ran = [c for c in checks if c.checked]
-    image = None
-    if chart and ran:
-        image = render.bar_chart(
-            [c.id for c in ran],
-            {"pass rate": [c.pass_rate * 100 for c in ran]},
-            chart,
-            "% of rows or reports that pass",
-        )
-    return render.render("checks.html.j2", title=title, intro=intro, checks=checks, chart=image)
+def _checks(ev: Evidence, title: str, checks: list[CheckResult], intro: str = "", chart=None) -> str:
+    """A table of check results, each linking to the conditions it raised, under its chart."""
+    return render.render(
+        "checks.html.j2", title=title, intro=intro, checks=checks, chart=chart, raised_by=_raised(ev)
+    )
 
 
 def rules(ev: Evidence) -> Block:
     intro = (
-        f"{len(ev.rule_results)} rules run on the sources' sample files as of {ev.as_of}; "
-        "a rule passes when its pass rate reaches its minimum."
+        f"{phrases.plural(len(ev.rule_results), 'rule')} run on the sources' sample files as of "
+        f"{phrases.date(ev.as_of)}; a rule passes when its pass rate reaches its minimum."
     )
-    return Block(_checks("Data-quality rules on the sample data", ev.rule_results, intro, chart="Rules"))
+    chart = charts.failure_rates(
+        "chart-rule-failures", "Failure rate per rule against its allowed rate", ev.rule_results
+    )
+    return Block(_checks(ev, "Data-quality rules on the sample data", ev.rule_results, intro, chart))
 
 
 def outputs(ev: Evidence) -> Block:
@@ -130,43 +144,64 @@ def outputs(ev: Evidence) -> Block:
         if spec
         else "No sample generated outputs are declared (data_quality.generated_outputs)."
     )
-    return Block(_checks("Acceptance of generated outputs", ev.output_results, intro, chart="Output checks"))
+    chart = charts.failure_rates(
+        "chart-output-failures", "Failure rate per output check against its allowed rate", ev.output_results
+    )
+    return Block(_checks(ev, "Acceptance of generated outputs", ev.output_results, intro, chart))
 
 
 def team(ev: Evidence) -> Block:
-    return Block(render.render("team.html.j2", review=ev.team))
+    return Block(render.render("team.html.j2", review=ev.team, raised_by=_raised(ev)))
 
 
 def maintenance(ev: Evidence) -> Block:
-    chart = None
-    if ev.bias_measures:
-        labels = [f"{b.attribute}={k}" for b in ev.bias_measures for k in b.observed]
-        chart = render.bar_chart(
-            labels,
-            {
-                "observed": [v * 100 for b in ev.bias_measures for v in b.observed.values()],
-                "reference": [v * 100 for b in ev.bias_measures for v in b.reference.values()],
-            },
-            "Observed against reference shares",
-            "% of rows",
-        )
     return Block(
         render.render(
-            "strategy.html.j2", audits=ev.audits, bias=ev.bias_measures, as_of=ev.as_of, chart=chart
+            "strategy.html.j2",
+            audits=ev.audits,
+            bias=ev.bias_measures,
+            as_of=ev.as_of,
+            chart=charts.bias_shares("chart-bias", ev.bias_measures),
         )
-        + _checks("Maintenance checks", ev.audit_results + ev.bias_results)
+        + _checks(ev, "Maintenance checks", ev.audit_results + ev.bias_results)
     )
 
 
+def owner(ev: Evidence, item: links.Linked) -> str:
+    """Who acts on an item: the member who signs, the owner of the source, audit or bias check
+    behind it, else the project's owner."""
+    a = ev.answers
+    found = re.match(r"data_quality\.validation_team\[(\d+)\]", item.evidence)
+    if found:
+        member = a.data_quality.validation_team[int(found.group(1))]
+        return f"{member.role} ({member.person})"
+    family, _, name = item.evidence.partition(".")
+    owners = {
+        "source": {s.id: s.owner for s in a.problem_boundaries.data.sources},
+        "audit": {x.id: x.owner for x in a.data_strategy.maintenance.audits},
+        "bias": {x.id: x.owner for x in a.data_strategy.maintenance.bias_checks},
+    }
+    return owners.get(family, {}).get(name) or a.project.owner
+
+
 def decision(ev: Evidence) -> Block:
+    """Blockers and conditions grouped by kind, then by owner, each linking to its evidence; then
+    the four questions."""
     outcome = decide(ev)
-    data = outcome.as_dict()
+    items = linked(ev)
+    groups = []
+    for kind, label in links.KINDS.items():
+        of_kind = [i for i in items if i.target.kind == kind]
+        if of_kind:
+            by_owner: dict[str, list[links.Linked]] = {}
+            for item in of_kind:
+                by_owner.setdefault(owner(ev, item), []).append(item)
+            groups.append({"kind": kind, "label": label, "items": of_kind, "owners": by_owner})
     return Block(
         render.render(
             "decision.html.j2",
-            decision=data,
-            verdict=ev.verdict,
-            completeness=ev.completeness.ratio,
+            decision=outcome.as_dict(),
+            groups=groups,
             questions=four_questions(ev, outcome),
         )
     )

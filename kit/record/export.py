@@ -1,9 +1,11 @@
-"""One static HTML record per project, from its executed step notebooks and our nbconvert template."""
+"""One static HTML record per project, from its executed step notebooks and our nbconvert template:
+the first screen (kit.record.summary) on top, then each step as a collapsible section."""
 
 from __future__ import annotations
 
 import copy
 import functools
+import re
 from typing import Any
 
 import nbformat
@@ -12,6 +14,8 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 
 from kit.paths import TEMPLATES
 from kit.record.data import RECORD_MIMETYPE
+from kit.record.print_css import running_header
+from kit.record.summary import first_screen
 
 TEMPLATE_NAME = "wbk-record"
 HIDDEN_TAGS = {"parameters", "injected-parameters", "analyst"}  # "analyst": how-to for the notebook user
@@ -48,7 +52,8 @@ def in_record_order(steps: list[tuple[str, nbformat.NotebookNode]]):
 
 
 def record_notebook(steps: list[tuple[str, nbformat.NotebookNode]]) -> nbformat.NotebookNode:
-    """The record step first (decision, blockers, conditions), then every step in order."""
+    """The record step first (decision, blockers, conditions), then every step in order. Each
+    step's title moves from its first heading to the summary of its collapsible section."""
     ordered = in_record_order(steps)
     record = nbformat.v4.new_notebook()
     record.metadata = copy.deepcopy(ordered[0][1].metadata) if ordered else {}
@@ -59,35 +64,75 @@ def record_notebook(steps: list[tuple[str, nbformat.NotebookNode]]) -> nbformat.
             cell["id"] = f"{name}-{i}"  # unique across the combined notebooks
             if i == 0:
                 cell.metadata["wbk_anchor"] = name
+                if cell.cell_type == "markdown":
+                    cell.source = TITLE.sub("", cell.source, count=1)
             record.cells.append(cell)
     return record
 
 
+TITLE = re.compile(r"\A# [^\n]*\n?")
+
+
+def title_of(nb: nbformat.NotebookNode, default: str) -> str:
+    """A step's title: its first top-level heading."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line.lstrip("# ").strip()
+    return default
+
+
 def table_of_contents(steps: list[tuple[str, nbformat.NotebookNode]]) -> list[tuple[str, str]]:
-    """(anchor, title) per step, the title taken from the step's first heading."""
-    out = []
-    for name, nb in in_record_order(steps):
-        heading = next(
-            (
-                line.lstrip("# ").strip()
-                for c in nb.cells
-                if c.cell_type == "markdown"
-                for line in c.source.splitlines()
-                if line.startswith("# ")
-            ),
-            name,
-        )
-        out.append((name, heading))
-    return out
+    """(anchor, title) per step, in record order."""
+    return [(name, title_of(nb, name)) for name, nb in in_record_order(steps)]
+
+
+def record_data(steps: list[tuple[str, nbformat.NotebookNode]]) -> dict[str, Any]:
+    """The record data the design-record step emitted (wb.emit_record), or {} if it never ran."""
+    for _, nb in steps:
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                if RECORD_MIMETYPE in output.get("data", {}):
+                    return dict(output["data"][RECORD_MIMETYPE])
+    return {}
+
+
+ID_ATTRIBUTE = re.compile(r'\sid="([^"]*)"')
+
+
+def unique_ids(html: str) -> str:
+    """Keep each element id on its first occurrence only: steps 1 and 3 both show the source
+    inventory, and links must land on one element. Our templates write every id as id="..."; user
+    text is escaped, so it can hold no such attribute."""
+    seen: set[str] = set()
+
+    def first_only(match: re.Match) -> str:
+        if match.group(1) in seen:
+            return ""
+        seen.add(match.group(1))
+        return match.group(0)
+
+    return ID_ATTRIBUTE.sub(first_only, html)
 
 
 def to_html(nb: nbformat.NotebookNode, wbk: dict[str, Any]) -> str:
     body, _ = exporter().from_notebook_node(
         nb, resources={"wbk": wbk, "metadata": {"name": wbk.get("title", "")}}
     )
-    return body
+    return unique_ids(body)
 
 
 def export_record(steps: list[tuple[str, nbformat.NotebookNode]], wbk: dict[str, Any]) -> str:
-    nb = record_notebook(steps)
-    return to_html(nb, {**wbk, "toc": table_of_contents(steps)})
+    rec = record_data(steps)
+    toc = table_of_contents(steps)
+    return to_html(
+        record_notebook(steps),
+        {
+            **wbk,
+            "toc": toc,
+            "titles": dict(toc),
+            "summary": first_screen(rec),
+            "print_css": running_header(wbk.get("title", ""), rec.get("decision"), rec.get("as_of")),
+        },
+    )

@@ -1,84 +1,95 @@
-"""Static HTML for answers and evidence: Jinja2 templates from templates/html, user text escaped
-or, where Markdown is allowed, rendered and then sanitised with nh3. Charts are inline PNGs."""
+"""Static HTML for answers and evidence: Jinja2 templates from templates/html, every value the user
+typed shown as text (escaped, never read as Markdown or HTML), identifiers, patterns and
+expressions in code spans, numbers and rates through kit.phrases. Charts are inline SVG
+(kit.record.charts)."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import functools
-import io
 from typing import Any
 
-import mistune
-import nh3
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from kit import phrases
 from kit.paths import TEMPLATES
+from kit.record import links
 
-# No <img>: a shared record must make no request off the file, even one an analyst typed.
-ALLOWED_TAGS = {
-    "p",
-    "em",
-    "strong",
-    "b",
-    "i",
-    "code",
-    "pre",
-    "ul",
-    "ol",
-    "li",
-    "a",
-    "br",
-    "blockquote",
-    "del",
-    "table",
-    "thead",
-    "tbody",
-    "tr",
-    "th",
-    "td",
+# Answer keys whose values are identifiers, column names, patterns or expressions: shown in code
+# spans, exactly as typed (a pattern such as N[1-9](...) must never become a link).
+CODE_KEYS = {
+    "id",
+    "check",
+    "columns",
+    "params",
+    "dataset",
+    "caught_by",
+    "source",
+    "attribute",
+    "input_dataset",
+    "record_id",
+    "path",
+    "output_template",
+    "pattern",
+    "expression",
+    "sample",
 }
-_markdown = mistune.create_markdown(escape=True, plugins=["strikethrough", "table"])
 
 
-def markdown(text: Any) -> Markup:
-    """User text as sanitised HTML: Markdown rendered, raw HTML escaped, then cleaned by nh3."""
-    if text is None:
+# Answer keys whose values are rates (0..1): shown as percentages that never round a difference away.
+RATE_KEYS = {"min_pass_rate", "tolerance", "reference_shares"}
+
+
+def field(key: str, item: Any) -> Markup:
+    """The value of one answer field, shown by what the field holds: code, a rate, or text."""
+    if key in RATE_KEYS:
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            return Markup(escape(phrases.share(item)))
+        if isinstance(item, dict):
+            return value({k: phrases.share(v) if isinstance(v, int | float) else v for k, v in item.items()})
+    return value(item, key in CODE_KEYS)
+
+
+def text(item: Any) -> Markup:
+    """User text as text: escaped, line breaks kept."""
+    if item is None:
         return Markup("")
-    html = _markdown(str(text)).strip()
-    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
-        html = html[3:-4]  # a one-paragraph answer renders inline
-    clean = nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-    )
-    return Markup(clean)
+    return Markup("<br>").join(escape(line) for line in str(item).split("\n"))
 
 
-def value(item: Any) -> Markup:
-    """Any answer value as HTML: lists as lists, dates ISO, booleans yes/no, text via markdown."""
+def code(item: Any) -> Markup:
+    return Markup("<code>") + escape(str(item)) + Markup("</code>")
+
+
+def value(item: Any, as_code: bool = False) -> Markup:
+    """Any answer value as HTML: lists as lists, dates ISO, booleans yes/no, numbers grouped,
+    text escaped; ``as_code`` puts strings and numbers in code spans (and everything inside)."""
     if isinstance(item, bool):
         return Markup("yes" if item else "no")
     if isinstance(item, dt.date):
         return Markup(item.isoformat())
-    if isinstance(item, float):
-        return Markup(f"{item:g}")
+    if isinstance(item, int | float) and not as_code:
+        return Markup(escape(phrases.number(item)))
     if isinstance(item, list):
         return (
             Markup("<ul>")
-            + Markup("").join(Markup("<li>") + value(v) + Markup("</li>") for v in item)
+            + Markup("").join(Markup("<li>") + value(v, as_code) + Markup("</li>") for v in item)
             + Markup("</ul>")
         )
     if isinstance(item, dict):
         rows = Markup("").join(
-            Markup("<tr><th>") + markdown(k) + Markup("</th><td>") + value(v) + Markup("</td></tr>")
+            Markup("<tr><th>")
+            + (code(k) if as_code else text(k))
+            + Markup("</th><td>")
+            + (value(v, True) if as_code else field(k, v))
+            + Markup("</td></tr>")
             for k, v in item.items()
         )
         return Markup("<table class='wbk-kv'>") + rows + Markup("</table>")
-    return markdown(item)
+    if item is None:
+        return Markup("")
+    return code(item) if as_code else text(item)
 
 
 def label(name: str) -> str:
@@ -94,7 +105,23 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(md=markdown, value=value, label=label, pct=lambda x: f"{x:.1%}", columns=columns)
+    env.filters.update(
+        text=text,
+        code=code,
+        value=value,
+        field=field,
+        label=label,
+        pct=phrases.share,
+        pct_of=phrases.percent,
+        plural=phrases.plural,
+        number=phrases.number,
+        columns=columns,
+        answer_anchor=links.answer_anchor,
+        check_anchor=links.check_anchor,
+        source_anchor=links.source_anchor,
+        slug=links.slug,
+    )
+    env.globals.update(code_keys=CODE_KEYS, kinds=links.KINDS)
     env.tests["records"] = is_records
     return env
 
@@ -110,29 +137,3 @@ def columns(rows: list[dict]) -> list[str]:
 
 def render(name: str, **context: Any) -> str:
     return environment().get_template(name).render(**context)
-
-
-def png(figure) -> str:
-    """A matplotlib Figure as a data: URI, so the chart travels inside the HTML."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def bar_chart(labels: list[str], series: dict[str, list[float]], title: str, xlabel: str) -> str:
-    """Horizontal bars, one group per label; built on Figure, not pyplot (0.8 s cheaper to import)."""
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(7, 0.35 * max(3, len(labels)) + 0.8))
-    axes = figure.subplots()
-    height = 0.8 / max(1, len(series))
-    for i, (name, values) in enumerate(series.items()):
-        positions = [y + i * height for y in range(len(labels))]
-        axes.barh(positions, values, height=height, label=name)
-    axes.set_yticks([y + height * (len(series) - 1) / 2 for y in range(len(labels))], labels)
-    axes.invert_yaxis()
-    axes.set_title(title)
-    axes.set_xlabel(xlabel)
-    if len(series) > 1:
-        axes.legend(loc="lower right")
-    return png(figure)

@@ -39,6 +39,7 @@ class Job:
     name: str
     out: Path
     parameters: dict[str, Any]
+    pdf: bool = False  # also write record.pdf (kit.record.pdf)
 
 
 @dataclass
@@ -120,6 +121,10 @@ def run_project(job: Job, folder: Path, report=None) -> Outcome:
     )
     write_atomic(folder / "record.json", record.dump(rec))
     write_atomic(folder / "record.html", html)
+    if job.pdf:
+        from kit.record.pdf import write_pdf
+
+        write_pdf(html, folder / "record.pdf")
     reason = f"{failure.step}, cell {failure.cell}: {failure.error}" if failure else ""
     return Outcome(job.name, "failed" if failure else "ok", time.perf_counter() - started, rec, reason)
 
@@ -163,7 +168,7 @@ def _facts(job: Job, rec: dict[str, Any]) -> list[tuple[str, str]]:
 # --- many projects --------------------------------------------------------------------------
 
 
-def make_jobs(projects: list[str], out: Path, as_of: str | None, jobs: int) -> list[Job]:
+def make_jobs(projects: list[str], out: Path, as_of: str | None, jobs: int, pdf: bool = False) -> list[Job]:
     names: dict[str, int] = {}
     made = []
     for project in projects:
@@ -173,7 +178,7 @@ def make_jobs(projects: list[str], out: Path, as_of: str | None, jobs: int) -> l
         name = base if names[base] == 1 else f"{base}-{names[base]}"
         folder = path if path.is_dir() or path.suffix not in {".yaml", ".yml"} else path.parent
         params = {"project": str(folder), "as_of": as_of, "show_form": False}
-        made.append(Job(folder, name, out / name, params))
+        made.append(Job(folder, name, out / name, params, pdf))
     return made
 
 
@@ -193,7 +198,12 @@ def _worker(job: Job, queue) -> Outcome:
 
 
 def run_projects(
-    projects: list[str], out: Path, jobs: int = 1, as_of: str | None = None, allow_errors: bool = False
+    projects: list[str],
+    out: Path,
+    jobs: int = 1,
+    as_of: str | None = None,
+    allow_errors: bool = False,
+    pdf: bool = False,
 ) -> int:
     if as_of:
         try:
@@ -209,7 +219,7 @@ def run_projects(
         print(f"wbk run: no answers.yaml in {', '.join(missing)}", file=sys.stderr)
         return 2
     out.mkdir(parents=True, exist_ok=True)
-    all_jobs = make_jobs(projects, out, as_of, jobs)
+    all_jobs = make_jobs(projects, out, as_of, jobs, pdf)
     if jobs == 1:
         _start_early()
     progress = Progress([j.name for j in all_jobs], [p.stem for p in step_notebooks()])
