@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kit.answers import loading as answers_io
-from kit.answers import template
+from kit.answers import signoff, template
 from kit.answers.schema import Answers
 from kit.checks import bias, outputs, rules, sources
 from kit.checks.result import CheckResult
@@ -81,6 +81,7 @@ def _gather(project: str | Path, as_of: dt.date | str | None, rubric: Path | Non
         loaded.answers.project.as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
     report = rules.run(loaded)
     problems = report.findings + outputs.declaration_findings(loaded)
+    problems += signoff.date_findings(loaded.answers, loaded.document)  # judged at the run's as_of
     if problems:
         raise AnswersError(problems)
     answers = loaded.answers
