@@ -32,9 +32,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
 from kit.answers import loading as answers_io
 from kit.answers import yamlfile
 from kit.answers.schema import Answers
+from kit.atomic import write_atomic
 from kit.findings import Finding, format_path
 
 # Paths left out of the hash; "*" stands for every item of a list.
@@ -183,4 +186,66 @@ def sign(
             sign_off["notes"] = notes.strip()
         sign_off["answers_sha256"] = current
         data["data_quality"]["validation_team"][index]["sign_off"] = sign_off
-        return answers_io.save(loaded.document, data)
+        text = _spliced(loaded.document, index, sign_off)
+        if text is None or _parsed(text) != data:
+            return answers_io.save(loaded.document, data)  # block style or no sign_off yet: via the tree
+        answers_io.validate_data(loaded.document, data)
+        write_atomic(path, text)
+        return answers_io.load(path)
+
+
+# --- the smallest edit: replace the text of one flow-style sign_off, leave every other byte ---------
+
+TEXT_WIDTH = 100
+
+
+def _spliced(document: yamlfile.Document, index: int, sign_off: dict[str, Any]) -> str | None:
+    """The file's text with member ``index``'s ``sign_off: {...}`` rewritten in place, or None
+    when that sign_off is not a flow mapping (the round-trip tree writes it then)."""
+    node = _node(document.root, ("data_quality", "validation_team", index, "sign_off"))
+    if not isinstance(node, MappingNode) or not node.flow_style:
+        return None
+    text = document.path.read_bytes().decode("utf-8-sig")
+    if _parsed(text) != document.data:
+        return None  # changed on disk by a writer that does not take the lock
+    start, end = node.start_mark, node.end_mark
+    items = [f"{key}: {_scalar(value)}" for key, value in sign_off.items()]
+    return text[: start.index] + _flow(items, start.column) + text[end.index :]
+
+
+def _node(node: Node, loc: tuple) -> Node | None:
+    for part in loc:
+        if isinstance(node, MappingNode):
+            node = next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == part), None)
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            return None
+        if node is None:
+            return None
+    return node
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str) and value.replace("_", "").isalnum():
+        return value  # decisions and hashes: plain
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted one
+
+
+def _flow(items: list[str], column: int) -> str:
+    """``{a: 1, b: 2,`` wrapped at TEXT_WIDTH, continuation lines aligned after the brace."""
+    lines, line = [], "{"
+    for i, item in enumerate(items):
+        piece = item + ("}" if i == len(items) - 1 else ",")
+        if line != "{" and column + len(line) + 1 + len(piece) > TEXT_WIDTH:
+            lines.append(line)
+            line = " " * (column + 1) + piece
+        else:
+            line = f"{line}{piece}" if line == "{" else f"{line} {piece}"
+    return "\n".join([*lines, line])
+
+
+def _parsed(text: str) -> Any:
+    return yamlfile.plain(yamlfile.round_trip().load(text))
