@@ -20,6 +20,7 @@ from kit.answers.signoff import AnswersChanged, SignOffRefused, content_sha256, 
 from kit.decide import team
 from kit.decide.decision import decide
 from kit.decide.evidence import gather
+from kit.run.batch import run_projects
 from kit.run.project import validate
 
 D = dt.date.fromisoformat
@@ -143,6 +144,26 @@ def test_editing_the_answers_after_signing_makes_it_stale(medical: Path) -> None
     assert "changed" in ev.team.matrix[2]["reason"]
     stale = [c for c in decide(ev).conditions if c.evidence == "data_quality.validation_team[2].sign_off"]
     assert len(stale) == 1 and "stale" in stale[0].text
+
+
+def test_the_built_record_shows_a_sign_off_made_stale_by_an_edit(medical: Path, tmp_path: Path) -> None:
+    seen = _seen(medical)
+    sign(medical, "compliance", "approved", None, D("2026-10-30"), seen)
+    apply_edits(medical, {"problem_boundaries.legal.copyright_and_fair_use": "Changed after sign-off."})
+    assert run_projects([str(medical)], tmp_path / "build") == 0
+    record = json.loads((tmp_path / "build" / "medical_reports" / "record.json").read_text())
+    compliance = record["sign_offs"][3]
+    assert (compliance["decision"], compliance["state"], compliance["verified"]) == (
+        "approved",
+        "stale",
+        False,
+    )
+    assert compliance["answers_sha256"] == seen
+    assert "changed" in compliance["reason"]
+    stale = [c for c in record["conditions"] if c["evidence"] == "data_quality.validation_team[3].sign_off"]
+    assert len(stale) == 1 and "stale" in stale[0]["text"]
+    html = (tmp_path / "build" / "medical_reports" / "record.html").read_text(encoding="utf-8")
+    assert "Tom Becker (data protection officer)): sign-off is stale" in html
 
 
 def test_sign_refuses_answers_changed_since_loaded(medical: Path) -> None:
