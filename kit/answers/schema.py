@@ -236,9 +236,9 @@ class DataQuality(Part):
     unacceptable_outputs: list[UnacceptableOutput] = listing("", importance="required")
     rules: list[Rule] = listing("Data-quality rules run on the sample data")
     validation_team: list[TeamMember] = listing("Who validates what", importance="required")
-    review_interval_days: int = optional(
-        DEFAULT_REVIEW_INTERVAL_DAYS,
-        description="Days a sign-off stays valid before the team must review again (judged at as_of)",
+    review_interval_days: int | None = optional(
+        description=f"Days a sign-off stays valid before the team reviews again, judged at as_of "
+        f"(default {DEFAULT_REVIEW_INTERVAL_DAYS})",
         ge=1,
     )
     generated_outputs: GeneratedOutputs | None = optional(description="Sample outputs to check")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict
 
 from kit.answers import yamlfile
-from kit.answers.schema import Answers, SignOff, TeamMember
+from kit.answers.schema import DEFAULT_REVIEW_INTERVAL_DAYS, Answers, SignOff, TeamMember
 from kit.answers.signoff import content_sha256
 from kit.paths import RUBRICS
 
@@ -81,7 +81,11 @@ def matching_role(role: str, domain: str) -> ExpectedRole | None:
 
 
 def interval_days(answers: Answers, member: TeamMember) -> int:
-    return member.review_interval_days or answers.data_quality.review_interval_days
+    return (
+        member.review_interval_days
+        or answers.data_quality.review_interval_days
+        or DEFAULT_REVIEW_INTERVAL_DAYS
+    )
 
 
 def judge(sign_off: SignOff, as_of: dt.date, interval: int, current_sha256: str) -> Judgement:
