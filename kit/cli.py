@@ -75,6 +75,31 @@ def cmd_lab(args: argparse.Namespace) -> int:
     return start_lab(Path(project), lab_args)
 
 
+def _review_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--port", type=int, metavar="N", help="default 8866, or a free port if taken")
+    parser.add_argument("--no-browser", action="store_true")
+    return parser
+
+
+def review_request(args: argparse.Namespace) -> tuple[int | None, bool, list[str]]:
+    """Port, open-browser flag and Voilà's arguments of ``wbk review``. argparse hands everything
+    after PROJECT to voila_args (and may drop a leading "--"): wbk's own options there still
+    count; everything else, and all after "--", goes to Voilà."""
+    rest = list(args.voila_args)
+    before, after = (rest[: rest.index("--")], rest[rest.index("--") + 1 :]) if "--" in rest else (rest, [])
+    parser = _review_options(argparse.ArgumentParser(prog="wbk review PROJECT", add_help=False))
+    extra, unknown = parser.parse_known_args(before)
+    port = extra.port if extra.port is not None else args.port
+    return port, not (args.no_browser or extra.no_browser), unknown + after
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from kit.run.review import start_review
+
+    port, open_browser, voila_args = review_request(args)
+    return start_review(Path(args.project), port=port, open_browser=open_browser, voila_args=voila_args)
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     from kit.record.diff import diff_records, format_changes
 
@@ -129,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
         nargs=argparse.REMAINDER,
         help="passed to JupyterLab as given, e.g. -- --allow-root --no-browser --port 0",
     )
+
+    p = _add(sub, "review", cmd_review, "serve the sign-off page for the validation team (Voilà, localhost)")
+    p.add_argument("project", metavar="PROJECT")
+    _review_options(p)
+    p.add_argument("voila_args", nargs=argparse.REMAINDER, metavar="-- VOILA-ARGS", help="passed to voila")
 
     p = _add(sub, "diff", cmd_diff, "field-level changes between two record.json files")
     p.add_argument("old", metavar="OLD")

@@ -219,15 +219,7 @@ def record_data(ev: Evidence) -> dict[str, Any]:
         "temperature": ev.verdict.temperature,
         "checks": [c.summary() for c in ev.checks],
         "completeness": round(ev.completeness.ratio, 4),
-        "sign_offs": [
-            {
-                "role": m["role"],
-                "person": m["person"],
-                "decision": m["decision"],
-                "date": m["date"].isoformat() if m["date"] else None,
-            }
-            for m in ev.team.matrix
-        ],
+        "sign_offs": ev.team.sign_offs(),
         "answers": json.loads(json.dumps(answers_io.to_data(ev.answers), default=str)),
     }
 

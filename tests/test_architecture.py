@@ -12,7 +12,7 @@ KIT = Path(__file__).resolve().parent.parent / "kit"
 BASE = {"findings", "paths", "atomic", "phrases"}
 ROOMS = {"answers": 1, "checks": 2, "decide": 3, "record": 4, "run": 5}
 TOP = 6  # cli, workbook, forms and other modules directly in kit/
-FORM_MODULES = {"kit.forms"}  # only these may import ipywidgets
+FORM_MODULES = {"kit.forms", "kit.review_form"}  # only these may import ipywidgets
 
 
 def module_name(path: Path) -> str:

@@ -259,10 +259,18 @@ class Rule(Part):
     description: MaybeText = recommended(description="Why this rule exists")
 
 
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+DEFAULT_REVIEW_INTERVAL_DAYS = 90
+
+
 class SignOff(Part):
     decision: Literal["approved", "approved_with_conditions", "rejected", "pending"] = required("")
     date: dt.date | None = recommended()
     notes: MaybeText = optional()
+    answers_sha256: Sha256 | None = optional(
+        description="Hash of the answers the reviewer saw (kit.answers.signoff.content_sha256); "
+        "written by wbk review. A sign-off without it is judged by its date only (unverified)"
+    )
 
 
 class TeamMember(Part):
@@ -271,6 +279,9 @@ class TeamMember(Part):
     validates: list[Text] = listing("What this role validates", importance="required")
     sign_off: SignOff = Field(
         default_factory=lambda: SignOff(decision="pending"), json_schema_extra={"x-importance": "recommended"}
+    )
+    review_interval_days: int | None = optional(
+        description="Days a sign-off of this role stays valid; default: the team's", ge=1
     )
 
 
@@ -285,6 +296,11 @@ class DataQuality(Part):
     unacceptable_outputs: list[UnacceptableOutput] = listing("", importance="required")
     rules: list[Rule] = listing("Data-quality rules run on the sample data")
     validation_team: list[TeamMember] = listing("Who validates what", importance="required")
+    review_interval_days: int | None = optional(
+        description=f"Days a sign-off stays valid before the team reviews again, judged at as_of "
+        f"(default {DEFAULT_REVIEW_INTERVAL_DAYS})",
+        ge=1,
+    )
     generated_outputs: GeneratedOutputs | None = optional(description="Sample outputs to check")
 
 

@@ -35,17 +35,36 @@ class Decision:
         }
 
 
+# What each judged sign-off state (kit.decide.team) adds to the decision; approved adds nothing.
+BLOCKING_SIGN_OFFS = {
+    "rejected": lambda row: (
+        f"{row['role']} ({row['person']}) rejected the design" + (f": {row['notes']}" if row["notes"] else "")
+    ),
+    "invalid": lambda row: f"{row['role']} ({row['person']}): sign-off {row['reason']}",
+}
+CONDITIONAL_SIGN_OFFS = {
+    "pending": lambda row: f"{row['role']} ({row['person']}): sign-off pending",
+    "approved_with_conditions": lambda row: (
+        f"{row['role']} ({row['person']}): approved with conditions: {row['notes'] or 'see notes'}"
+    ),
+    "stale": lambda row: (
+        f"{row['role']} ({row['person']}): sign-off is stale ({row['reason']}); "
+        "needs a new review (wbk review)"
+    ),
+}
+
+
+def sign_off_items(ev: Evidence, wording: dict) -> list[Item]:
+    return [
+        Item(wording[row["decision"]](row), f"data_quality.validation_team[{i}].sign_off")
+        for i, row in enumerate(ev.team.matrix)
+        if row["decision"] in wording
+    ]
+
+
 def blockers(ev: Evidence) -> list[Item]:
     out = [Item(issue.problem, issue.evidence) for issue in ev.legal if issue.blocking]
-    for i, member in enumerate(ev.answers.data_quality.validation_team):
-        if member.sign_off.decision == "rejected":
-            note = f": {member.sign_off.notes}" if member.sign_off.notes else ""
-            out.append(
-                Item(
-                    f"{member.role} ({member.person}) rejected the design{note}",
-                    f"data_quality.validation_team[{i}].sign_off",
-                )
-            )
+    out += sign_off_items(ev, BLOCKING_SIGN_OFFS)
     out += [
         Item(
             f"no {role} on the validation team of a {ev.answers.project.domain} project",
@@ -73,18 +92,7 @@ def conditions(ev: Evidence) -> list[Item]:
     out += [
         Item(f"template gap: {gap.field}: {gap.problem}", "data_quality.output_template") for gap in ev.gaps
     ]
-    for i, member in enumerate(ev.answers.data_quality.validation_team):
-        if member.sign_off.decision in ("pending", "approved_with_conditions"):
-            what = (
-                "sign-off pending"
-                if member.sign_off.decision == "pending"
-                else (f"approved with conditions: {member.sign_off.notes or 'see notes'}")
-            )
-            out.append(
-                Item(
-                    f"{member.role} ({member.person}): {what}", f"data_quality.validation_team[{i}].sign_off"
-                )
-            )
+    out += sign_off_items(ev, CONDITIONAL_SIGN_OFFS)
     pb = ev.answers.problem_boundaries.appropriateness
     if ev.verdict.id == "genai_with_review" and not pb.human_curates_outputs:
         out.append(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kit.answers import loading as answers_io
-from kit.answers import template
+from kit.answers import signoff, template
 from kit.answers.schema import Answers
 from kit.checks import bias, families, sources
 from kit.checks.result import CheckResult
@@ -99,6 +99,7 @@ def _gather(project: str | Path, as_of: dt.date | str | None, rubric: Path | Non
     loaded = answers_io.load(project)
     day = run_date(as_of, loaded.answers)
     problems = [f for f in families.declaration_findings(loaded) if f.severity == "error"]
+    problems += signoff.date_findings(loaded.answers, loaded.document, day)  # judged at the run's as_of
     if problems:
         raise AnswersError(problems)
     answers = loaded.answers
@@ -117,7 +118,7 @@ def _gather(project: str | Path, as_of: dt.date | str | None, rubric: Path | Non
         legal=legal.register(answers, day, tpl),
         lineage=lineage_rows,
         gaps=gaps,
-        team=team.review(answers),
+        team=team.review(answers, day),
         completeness=answers_io.completeness(answers),
         warnings=loaded.warnings,
     )

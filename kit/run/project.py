@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kit.answers import loading as answers_io
-from kit.answers import template, yamlfile
+from kit.answers import signoff, template, yamlfile
 from kit.atomic import write_atomic
 from kit.checks import families
 from kit.findings import AnswersError, Finding
@@ -44,6 +44,7 @@ def validate(project: str | Path) -> Validation:
     result.findings = list(loaded.warnings)
     result.completeness = answers_io.completeness(loaded.answers)
     result.findings += families.declaration_findings(loaded)
+    result.findings += signoff.date_findings(loaded.answers, loaded.document, loaded.answers.project.as_of)
     try:
         template.load(loaded.project_dir, loaded.answers.data_quality.output_template)
     except AnswersError as exc:
