@@ -54,9 +54,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     # jsonschema imports rfc3987_syntax when it is installed, which builds IRI grammars for 0.7-1.5 s
     # at import. nbformat's validation never checks IRI formats, so this process goes without.
     sys.modules.setdefault("rfc3987_syntax", None)
-    from kit.run.batch import run_projects
+    from kit.run.batch import Baselines, run_projects
 
-    return run_projects(args.projects, Path(args.out), jobs=args.jobs, as_of=args.as_of)
+    baselines = Baselines(
+        Path(args.baseline) if args.baseline else None, Path(args.baseline_dir) if args.baseline_dir else None
+    )
+    return run_projects(args.projects, Path(args.out), jobs=args.jobs, as_of=args.as_of, baselines=baselines)
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
@@ -104,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="where records and the index go")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="projects run at once (default 1)")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="evaluate dates as of this day, not the answers'")
+    compare = p.add_mutually_exclusive_group()
+    compare.add_argument(
+        "--baseline", metavar="RECORD", help="an earlier record.json: show what changed since"
+    )
+    compare.add_argument(
+        "--baseline-dir",
+        metavar="DIR",
+        help="a previous run's --out: each project compared with DIR/<project>",
+    )
 
     p = _add(sub, "lab", cmd_lab, "open JupyterLab on the step notebooks for a project")
     p.add_argument("project", metavar="PROJECT")

@@ -25,7 +25,9 @@ from kit.answers.loading import answers_path
 from kit.atomic import write_atomic
 from kit.findings import AnswersError
 from kit.record import data as record
+from kit.record.calendar import CALENDAR_FILE, record_calendar
 from kit.record.data import RECORD_MIMETYPE
+from kit.record.trend import trend_svg
 from kit.run.execute import Kernel, prepare, step_notebooks
 from kit.run.progress import Progress
 
@@ -115,6 +117,8 @@ def run_project(job: Job, report=None) -> Outcome:
         },
     )
     write_atomic(job.out / "record.json", record.dump(rec))
+    if not failure:
+        write_atomic(job.out / CALENDAR_FILE, record_calendar(rec))
     write_atomic(job.out / "record.html", html)
     reason = f"{failure.step}, cell {failure.cell}: {failure.error}" if failure else ""
     return Outcome(job.name, "failed" if failure else "ok", time.perf_counter() - started, rec, reason)
@@ -159,7 +163,9 @@ def _facts(job: Job, rec: dict[str, Any]) -> list[tuple[str, str]]:
 # --- many projects --------------------------------------------------------------------------
 
 
-def make_jobs(projects: list[str], out: Path, as_of: str | None, jobs: int) -> list[Job]:
+def make_jobs(
+    projects: list[str], out: Path, as_of: str | None, jobs: int, baselines: Baselines | None = None
+) -> list[Job]:
     names: dict[str, int] = {}
     made = []
     for project in projects:
@@ -168,7 +174,8 @@ def make_jobs(projects: list[str], out: Path, as_of: str | None, jobs: int) -> l
         names[base] = names.get(base, 0) + 1
         name = base if names[base] == 1 else f"{base}-{names[base]}"
         folder = path if path.is_dir() or path.suffix not in {".yaml", ".yml"} else path.parent
-        params = {"project": str(folder), "as_of": as_of, "show_form": False}
+        baseline = baselines.for_project(name) if baselines else None
+        params = {"project": str(folder), "as_of": as_of, "baseline": baseline, "show_form": False}
         made.append(Job(folder, name, out / name, params))
     return made
 
@@ -185,7 +192,36 @@ def _worker(job: Job, queue) -> Outcome:
     return guarded_run(job, lambda *event: queue.put(event))
 
 
-def run_projects(projects: list[str], out: Path, jobs: int = 1, as_of: str | None = None) -> int:
+@dataclass
+class Baselines:
+    """--baseline (one project's earlier record.json) or --baseline-dir (a previous run's OUT)."""
+
+    file: Path | None = None
+    folder: Path | None = None
+
+    def for_project(self, name: str) -> str | None:
+        if self.file:
+            return str(self.file.resolve())
+        earlier = self.folder / name / "record.json" if self.folder else None
+        return str(earlier.resolve()) if earlier and earlier.is_file() else None  # none: a first run
+
+    def problem(self, projects: list[str]) -> str | None:
+        if self.file and len(projects) > 1:
+            return "--baseline compares one project; use --baseline-dir for several"
+        if self.file and not self.file.is_file():
+            return f"--baseline {self.file}: no such file"
+        if self.folder and not self.folder.is_dir():
+            return f"--baseline-dir {self.folder}: no such folder"
+        return None
+
+
+def run_projects(
+    projects: list[str],
+    out: Path,
+    jobs: int = 1,
+    as_of: str | None = None,
+    baselines: Baselines | None = None,
+) -> int:
     if as_of:
         try:
             dt.date.fromisoformat(as_of)
@@ -199,8 +235,12 @@ def run_projects(projects: list[str], out: Path, jobs: int = 1, as_of: str | Non
     if missing:
         print(f"wbk run: no answers.yaml in {', '.join(missing)}", file=sys.stderr)
         return 2
+    problem = baselines.problem(projects) if baselines else None
+    if problem:
+        print(f"wbk run: {problem}", file=sys.stderr)
+        return 2
     out.mkdir(parents=True, exist_ok=True)
-    all_jobs = make_jobs(projects, out, as_of, jobs)
+    all_jobs = make_jobs(projects, out, as_of, jobs, baselines)
     if jobs == 1:
         _start_early()
     progress = Progress([j.name for j in all_jobs], [p.stem for p in step_notebooks()])
@@ -267,6 +307,7 @@ def _write_index(out: Path, outcomes: list[Outcome]) -> None:
                 "completeness": rec.get("completeness") or 0.0,
                 "pass_rate": record.data_quality_pass_rate(rec),
                 "executed_at": rec.get("provenance", {}).get("executed_at", ""),
+                "trend": trend_svg(rec),
             }
         )
     write_atomic(out / "index.html", record.index_html(rows))
