@@ -5,7 +5,7 @@ PostgreSQL or Spark and never pulls the rows into Python:
 
 1. one row of statistics: the row count and, per column, its non-null count, an approximate
    distinct count (HyperLogLog where the backend has one), and min/max of numbers and dates;
-2. one UNION ALL of small group-bys: the value counts of every column with few distinct values
+2. one scan pivoted longer and grouped: the value counts of every column with few distinct values
    (which makes their distinct count exact and gives categoricals their top values) and the bin
    counts of every numeric column (a fixed-bin histogram).
 
@@ -162,36 +162,32 @@ def _bins(table: ibis.Table, stats: dict[str, Any], given: dict[str, Histogram])
 
 
 def _distributions(table: ibis.Table, counted: list[str], edges: dict[str, tuple]):
-    """Query 2: value counts of ``counted`` columns and bin counts of numeric ones, in one UNION ALL."""
-    parts = []
+    """Query 2, one scan: every counted column's values and every numeric column's bin index as
+    text, pivoted longer into (key, value) rows and counted per key and value."""
+    keys: dict[str, tuple[str, str]] = {}  # generated key -> (column, "value" or "bin")
+    measures = {}
     for name in counted:
-        column = table[name]
-        parts.append(
-            table.filter(column.notnull())
-            .group_by(value=column.cast("string"))
-            .aggregate(n=ibis._.count())
-            .select(column=ibis.literal(name), value="value", bin=ibis.null("int64"), n="n")
-        )
+        key = f"v{len(keys)}"
+        keys[key] = (name, "value")
+        measures[key] = table[name].cast("string")
     for name, (low, high) in edges.items():
+        key = f"h{len(keys)}"
+        keys[key] = (name, "bin")
         width = (high - low) / HISTOGRAM_BINS or 1.0
-        column = table[name].cast("float64")
-        index = ((column - low) / width).floor().cast("int64").clip(0, HISTOGRAM_BINS - 1)
-        parts.append(
-            table.filter(column.notnull())
-            .group_by(bin=index)
-            .aggregate(n=ibis._.count())
-            .select(column=ibis.literal(name), value=ibis.null("string"), bin="bin", n="n")
-        )
+        index = ((table[name].cast("float64") - low) / width).floor().cast("int64")
+        measures[key] = index.clip(0, HISTOGRAM_BINS - 1).cast("string")
     values: dict[str, list[ValueCount]] = {}
     histograms: dict[str, list[int]] = {}
-    if not parts:
+    if not measures:
         return values, histograms
-    for row in ibis.union(*parts, distinct=False).to_pyarrow().to_pylist():
-        if row["bin"] is None:
-            values.setdefault(row["column"], []).append(ValueCount(value=row["value"], count=row["n"]))
+    long = table.select(**measures).pivot_longer(list(measures), names_to="key", values_to="value")
+    counts = long.filter(long.value.notnull()).group_by(["key", "value"]).aggregate(n=ibis._.count())
+    for row in counts.to_pyarrow().to_pylist():
+        name, what = keys[row["key"]]
+        if what == "value":
+            values.setdefault(name, []).append(ValueCount(value=row["value"], count=row["n"]))
         else:
-            counts = histograms.setdefault(row["column"], [0] * HISTOGRAM_BINS)
-            counts[row["bin"]] += row["n"]
+            histograms.setdefault(name, [0] * HISTOGRAM_BINS)[int(row["value"])] += row["n"]
     return values, histograms
 
 
@@ -225,7 +221,9 @@ def open_source(source: Source, project_dir: Path) -> ibis.Table:
     """A source's sample as an Ibis table on embedded DuckDB (the engine's open_source replaces it)."""
     path = Path(project_dir) / str(source.sample)
     reader = _READERS.get(path.suffix.lower(), "read_csv")
-    return getattr(ibis.duckdb.connect(), reader)(str(path))
+    con = ibis.duckdb.connect()
+    con.raw_sql("SET enable_progress_bar = false")  # DuckDB would draw it on the kernel's terminal
+    return getattr(con, reader)(str(path))
 
 
 def profile_sources(

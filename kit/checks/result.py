@@ -11,7 +11,7 @@ Status = Literal["pass", "warn", "fail", "error"]
 @dataclass
 class CheckResult:
     id: str
-    family: Literal["rule", "source", "audit", "bias", "output"]
+    family: Literal["rule", "source", "audit", "bias", "output", "drift"]
     checked: int
     failed: int
     severity: Literal["blocking", "warning"] = "blocking"
