@@ -18,6 +18,7 @@ from kit.answers.schema import STEP_KEYS
 from kit.checks.result import CheckResult
 from kit.decide.decision import decide, four_questions
 from kit.decide.drift import describe as drift_text
+from kit.decide.drift import stayed_put
 from kit.decide.evidence import Evidence, gather
 from kit.paths import EXAMPLES
 from kit.record import render
@@ -181,6 +182,7 @@ def since_last_record(ev: Evidence) -> Block:
             drift=ev.drift,
             sources=len(ev.profiles),
             describe=drift_text,
+            stayed_put=stayed_put,
             checks=ev.drift_results,
             phrases=phrases,
         )

@@ -258,3 +258,58 @@ def test_trend_chart_has_a_point_per_record_and_a_text_alternative() -> None:
     assert "2026-12-01: 2 failed checks, 4 conditions" in svg
     assert "2026-10-01: 0 failed checks, 0 conditions" in svg
     assert str(trend_svg({**record, "history": []})) == ""
+
+
+def test_record_schema_documents_the_models() -> None:
+    """docs/record.schema.json carries the JSON Schema of the profile and drift models."""
+    from conftest import ROOT
+
+    from kit.checks.profile import SourceProfile
+    from kit.decide.drift import Comparison, HistoryPoint
+
+    documented = json.loads((ROOT / "docs" / "record.schema.json").read_text(encoding="utf-8"))["$defs"]
+    for model in (SourceProfile, Comparison, HistoryPoint):
+        schema = model.model_json_schema(ref_template="#/$defs/{model}")
+        for name, part in schema.pop("$defs", {}).items():
+            assert documented[name] == part, name
+        assert documented[model.__name__] == schema, model.__name__
+
+
+@pytest.mark.notebook
+def test_wbk_run_with_baseline_dir_end_to_end(tmp_path: Path) -> None:
+    """Two runs: the second, on shifted data, against the first's output folder."""
+    from kit.cli import main
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert main(["run", str(EXAMPLES / "medical_reports"), "--out", str(first)]) == 0
+    project = copy_example("medical_reports", tmp_path / "next")
+    _shift_and_drop(project)
+    assert main(["run", str(project), "--out", str(second), "--baseline-dir", str(first)]) == 0
+    record = json.loads((second / "medical_reports" / "record.json").read_text(encoding="utf-8"))
+    assert record["provenance"]["parameters"]["baseline"] == str(first / "medical_reports" / "record.json")
+    crossed = {(c["source"], c["column"]) for c in record["drift"]["comparisons"] if c["status"] == "crossed"}
+    assert crossed == {("patients", "sex"), ("reference_ranges", "test_name")}
+    html = (second / "medical_reports" / "record.html").read_text(encoding="utf-8")
+    assert "Since the last record" in html and 'href="record.ics"' in html
+    assert html.index("Since the last record") < html.index(
+        'id="01_problem_boundaries"'
+    )  # at the top of the evidence
+    events = list(
+        icalendar.Calendar.from_ical((second / "medical_reports" / "record.ics").read_bytes()).walk("VEVENT")
+    )
+    answers = loading.load(project).answers
+    assert len(events) == (
+        len(answers.data_strategy.maintenance.audits)
+        + sum(bool(s.verified_on) for s in answers.problem_boundaries.data.sources)
+        + 1
+        + len(answers.data_quality.validation_team)
+    )
+    index = (second / "index.html").read_text(encoding="utf-8")
+    assert index.count("<polyline") == 2 and f"{record['as_of']}: " in index
+
+
+def test_baseline_flag_rejects_a_missing_file(tmp_path: Path, capsys) -> None:
+    from kit.cli import main
+
+    code = main(["run", str(EXAMPLES / "medical_reports"), "--out", str(tmp_path), "--baseline", "nope.json"])
+    assert code == 2 and "--baseline nope.json: no such file" in capsys.readouterr().err

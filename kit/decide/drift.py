@@ -58,6 +58,7 @@ class Baseline(BaseModel):
 class Comparison(BaseModel):
     source: str = Field(description="source id, or 'checks' for pass rates")
     column: str | None = Field(None, description="column, or the check id for a pass rate; null for rows")
+    group: str | None = Field(None, description="the value of a bias attribute whose share is compared")
     measure: Literal[
         "column added", "column removed", "type", "rows", "null share", "PSI", "group share", "pass rate"
     ]
@@ -294,8 +295,9 @@ def _group_shares(
                 source=check.dataset,
                 column=check.attribute,
                 measure="group share",
-                before=f"{group}: {phrases.share(p.get(group, 0.0))}",
-                after=f"{group}: {phrases.share(q.get(group, 0.0))}",
+                group=group,
+                before=phrases.share(p.get(group, 0.0)),
+                after=phrases.share(q.get(group, 0.0)),
                 value=moved,
                 threshold=limits.group_share_change,
                 status=_status(moved, limits.group_share_change),
@@ -360,15 +362,35 @@ def drift_checks(drift: Drift | None) -> list[CheckResult]:
 
 
 def describe(item: Comparison) -> str:
-    """One comparison in words, e.g. 'PSI 0.41 (threshold 0.25)'."""
+    """One comparison in words, e.g. 'distribution shifted: PSI 0.412 (threshold 0.25)'."""
+    limit = item.threshold or 0
     if item.measure in ("column added", "column removed"):
-        return item.measure
+        return f"{item.measure} (type {item.before if item.measure == 'column removed' else item.after})"
     if item.measure == "type":
         return f"type changed from {item.before} to {item.after}"
     if item.measure == "PSI":
-        return f"distribution shifted: {item.after} (threshold {item.threshold:g})"
+        return f"distribution: {item.after} (threshold {limit:g})"
     if item.measure == "rows":
-        return f"rows {item.before} -> {item.after} ({phrases.share(item.value or 0)} change, threshold {phrases.share(item.threshold or 0)})"
+        change = phrases.share(item.value or 0)
+        return f"rows {item.before} → {item.after} ({change} change; threshold {phrases.share(limit)})"
     if item.measure == "pass rate":
-        return f"pass rate {item.before} -> {item.after} (threshold: a drop of {phrases.share(item.threshold or 0)})"
-    return f"{item.measure} {item.before} -> {item.after} (threshold {phrases.share(item.threshold or 0)})"
+        return f"pass rate {item.before} → {item.after} (threshold: a drop of {_points(limit)})"
+    if item.measure == "group share":
+        return f"share of {item.group!r} {item.before} → {item.after} (threshold {_points(limit)})"
+    return f"{item.measure} {item.before} → {item.after} (threshold {_points(limit)})"
+
+
+def _points(rate: float) -> str:
+    """A change of a share, in percentage points: 0.05 -> '5 points'."""
+    return phrases.plural(round(rate * 100, 4), "point")
+
+
+def stayed_put(drift: Drift) -> dict[str, list[str]]:
+    """Per measure, the columns, sources or checks it did not move (each named once)."""
+    out: dict[str, list[str]] = {}
+    for item in drift.by_status("unchanged"):
+        name = item.column if item.source == "checks" else ".".join(filter(None, (item.source, item.column)))
+        names = out.setdefault(item.measure, [])
+        if name not in names:
+            names.append(name)
+    return out
