@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import glob
 import types
 import typing
 from collections import Counter
@@ -205,11 +206,18 @@ def check_references(answers: Answers, document: yamlfile.Document) -> list[Find
 
     project_dir = document.path.parent
     for i, source in enumerate(pb.data.sources):
-        if source.sample and not (project_dir / source.sample).is_file():
+        if source.sample and not _sample_exists(project_dir, source.sample):
             add(("problem_boundaries", "data", "sources", i, "sample"), f"file not found: {source.sample}")
     if dq.generated_outputs and not (project_dir / dq.generated_outputs.path).is_file():
         add(("data_quality", "generated_outputs", "path"), f"file not found: {dq.generated_outputs.path}")
     return findings
+
+
+def _sample_exists(project_dir: Path, sample: str) -> bool:
+    """A sample file, or a glob (data/claims-*.parquet) that matches at least one file."""
+    if glob.has_magic(sample):
+        return any(p.is_file() for p in project_dir.glob(sample))
+    return (project_dir / sample).is_file()
 
 
 def _hint(value: str, choices: set[str]) -> str:

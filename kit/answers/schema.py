@@ -7,11 +7,13 @@ completeness, forms and the committed ``answers.schema.json`` all read it from o
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import zoneinfo
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 SCHEMA_VERSION = 1
 
@@ -48,6 +50,42 @@ def listing(description: str = "", importance: str = "recommended") -> Any:
     return Field(default_factory=list, description=description, json_schema_extra=extra)
 
 
+def _time_zone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{name!r} is not an IANA time zone, e.g. UTC, Europe/Berlin, America/New_York"
+        ) from None
+    return name
+
+
+# The encodings DuckDB reads without an extension; other names are refused where they are written.
+ENCODINGS = {"utf-8": "utf-8", "utf-16": "utf-16", "latin-1": "latin-1", "iso8859-1": "latin-1"}
+
+
+def _encoding(name: str) -> str:
+    try:
+        canonical = codecs.lookup(name).name.replace("_", "-")
+    except LookupError:
+        canonical = name
+    if canonical not in ENCODINGS:
+        raise ValueError(f"encoding {name!r} cannot be read; use utf-8, utf-16 or latin-1")
+    return ENCODINGS[canonical]
+
+
+def _delimiter(text: str) -> str:
+    text = {"\\t": "\t", "tab": "\t"}.get(text, text)
+    if len(text) != 1:
+        raise ValueError("a delimiter is one character, e.g. ';', ',' or '\\t' (tab)")
+    return text
+
+
+TimeZone = Annotated[str, AfterValidator(_time_zone)]
+Encoding = Annotated[str, AfterValidator(_encoding)]
+Delimiter = Annotated[str, AfterValidator(_delimiter)]
+
+
 class Part(BaseModel):
     """Base of every answers model: unknown keys are errors, values are checked on assignment."""
 
@@ -69,6 +107,9 @@ class Project(Part):
     )
     as_of: dt.date = required("The date every freshness, audit and sign-off check is evaluated against")
     summary: MaybeText = recommended(description="Two sentences a reviewer reads first")
+    timezone: TimeZone = optional(
+        "UTC", description="IANA time zone in which as_of is a day, e.g. Europe/Berlin (default UTC)"
+    )
 
 
 # --- Step 1: problem boundaries -------------------------------------------------------------
@@ -100,7 +141,19 @@ class Source(Part):
     owner: MaybeText = recommended(description="Who maintains the source")
     licence: Text = required("Licence or terms of use, e.g. internal, CC-BY-4.0, proprietary")
     access: AccessStatus = required("Can we access it today?")
-    sample: str | None = optional(description="Sample file (CSV, Parquet or JSONL), relative to the project")
+    sample: str | None = optional(
+        description="Sample file or glob (CSV, Parquet or JSONL, e.g. data/claims-*.parquet), relative to the project"
+    )
+    connection: Ident | None = optional(
+        description="Name of a connection defined outside the answers (connections.yaml or WBK_CONNECTION_<NAME>)"
+    )
+    table: str | None = optional(description="Table (or schema.table) on the connection that rules run on")
+    encoding: Encoding | None = optional(
+        description="Text encoding of a CSV sample: utf-8 (default), utf-16, latin-1"
+    )
+    delimiter: Delimiter | None = optional(
+        description="Field delimiter of a CSV sample; sniffed when not given"
+    )
     verified_by: MaybeText = recommended(description="Who checked the source is what it claims")
     verified_on: dt.date | None = recommended(description="When it was verified")
     freshness_sla_days: int | None = recommended(description="Maximum age in days before it is stale", ge=1)
@@ -184,8 +237,12 @@ class UnacceptableOutput(Part):
 class Rule(Part):
     id: Ident = required("")
     dataset: Ident = required("Id of the source whose sample the rule runs on")
-    columns: list[Annotated[str, StringConstraints(min_length=1)]] = required("Columns the check reads")
-    check: Ident = required("One of the check kinds in kit.checks.rules.CHECKS")
+    columns: list[Annotated[str, StringConstraints(min_length=1)]] = Field(
+        default_factory=list,
+        description="Columns the check reads (none for row_count; any for expression)",
+        json_schema_extra={"x-importance": "required"},
+    )
+    check: Ident = required("One of the check kinds in kit.checks.engine.kinds.KINDS")
     params: dict[str, Any] = Field(
         default_factory=dict,
         description="Parameters of the check",
@@ -198,6 +255,9 @@ class Rule(Part):
         le=1,
         description="Share of rows that must pass",
         json_schema_extra={"x-importance": "optional"},
+    )
+    where: MaybeText = optional(
+        description="SQL condition: the rule applies only to rows matching it, e.g. status = 'final'"
     )
     description: MaybeText = recommended(description="Why this rule exists")
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ibis
 import pandas as pd
+import pyarrow as pa
 from scipy.special import chdtrc  # chi-square survival function; scipy.stats costs 0.6 s to import
 
 from kit.answers.schema import BiasCheck
+from kit.checks.engine import datasets
 from kit.checks.result import CheckResult
-from kit.checks.rules import load_dataset
 
 
 @dataclass
@@ -29,9 +31,20 @@ class BiasResult:
         return self.largest_difference <= self.tolerance
 
 
-def measure(check: BiasCheck, frame: pd.DataFrame) -> BiasResult:
-    column = frame[check.attribute].dropna().astype(str)
-    counts = column.value_counts()
+def shares_query(table: ibis.Table, attribute: str) -> ibis.Table:
+    """How often each value of the attribute occurs: one group-by count where the data lives."""
+    present = table.filter(table[attribute].notnull())
+    return present.group_by(value=present[attribute].cast("string")).aggregate(n=present.count())
+
+
+def measure(check: BiasCheck, data: pd.DataFrame | ibis.Table) -> BiasResult:
+    table = (
+        ibis.memtable(pa.Table.from_pandas(data, preserve_index=False))
+        if isinstance(data, pd.DataFrame)
+        else data
+    )
+    counted = shares_query(table, check.attribute).to_pyarrow().to_pylist()
+    counts = pd.Series({row["value"]: int(row["n"]) for row in counted}, dtype="int64")
     values = sorted(set(counts.index) | set(check.reference_shares))
     n = int(counts.sum())
     observed = {v: (float(counts.get(v, 0)) / n if n else 0.0) for v in values}
@@ -61,33 +74,24 @@ def run(loaded) -> tuple[list[BiasResult], list[CheckResult]]:
     sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
     measured, checks = [], []
     for check in loaded.answers.data_strategy.maintenance.bias_checks:
-        sample = sources[check.dataset].sample
+        source = sources[check.dataset]
+        sample = source.sample or source.table
         if not sample:
-            checks.append(
-                CheckResult(
-                    f"bias.{check.id}",
-                    "bias",
-                    0,
-                    0,
-                    "warning",
-                    error=f"source {check.dataset!r} has no sample file",
-                )
-            )
+            checks.append(_error(check, f"source {check.dataset!r} has no sample file"))
             continue
-        frame = load_dataset(loaded.project_dir / sample)
-        if check.attribute not in frame.columns:
-            checks.append(
-                CheckResult(
-                    f"bias.{check.id}",
-                    "bias",
-                    0,
-                    0,
-                    "warning",
-                    error=f"column {check.attribute!r} not in {sample}",
-                )
-            )
+        try:
+            table = datasets.open_source(sources[check.dataset], loaded.project_dir)
+        except Exception as exc:  # unreadable sources are located by validate
+            checks.append(_error(check, datasets.first_line(exc)))
             continue
-        result = measure(check, frame)
+        if check.attribute not in table.columns:
+            checks.append(_error(check, f"column {check.attribute!r} not in {sample}"))
+            continue
+        try:
+            result = measure(check, table)
+        except Exception as exc:  # a check that breaks is an error, never a pass
+            checks.append(_error(check, datasets.first_line(exc)))
+            continue
         measured.append(result)
         checks.append(
             CheckResult(
@@ -103,3 +107,7 @@ def run(loaded) -> tuple[list[BiasResult], list[CheckResult]]:
             )
         )
     return measured, checks
+
+
+def _error(check: BiasCheck, message: str) -> CheckResult:
+    return CheckResult(f"bias.{check.id}", "bias", 0, 0, "warning", error=message)

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from kit.answers.template import OutputTemplate, Section
+from kit.checks.engine import datasets
 from kit.checks.result import MAX_EXAMPLES, CheckResult
-from kit.checks.rules import dataset_columns, load_dataset
 from kit.findings import AnswersError, Finding
 
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\d)")
@@ -225,13 +225,17 @@ def check_reports(reports: list[dict], ctx: Context) -> list[CheckResult]:
 
 
 def declaration_findings(loaded) -> list[Finding]:
-    """The record_id column must exist in the input dataset's sample (else nothing can be matched)."""
+    """The record_id column must exist in the input dataset (else nothing can be matched)."""
     spec = loaded.answers.data_quality.generated_outputs
     sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
     source = sources.get(spec.input_dataset) if spec else None
-    if source is None or not source.sample or not (loaded.project_dir / source.sample).is_file():
+    if source is None:
         return []  # reported by the answers' reference checks
-    if spec.record_id in dataset_columns(loaded.project_dir / source.sample):
+    try:
+        columns = datasets.open_source(source, loaded.project_dir).columns
+    except Exception:  # an unreadable or missing source is reported with the source
+        return []
+    if spec.record_id in columns:
         return []
     loc = ("data_quality", "generated_outputs", "record_id")
     line, column = loaded.document.locate(loc)
@@ -241,9 +245,24 @@ def declaration_findings(loaded) -> list[Finding]:
             line,
             column,
             "data_quality.generated_outputs.record_id",
-            f"column {spec.record_id!r} is not in {source.sample}",
+            f"column {spec.record_id!r} is not in {source.sample or source.table}",
         )
     ]
+
+
+def input_records(table, record_id: str, wanted: set[str]) -> dict[str, list[dict]]:
+    """The input rows of the records the reports name (record id -> rows, in the source's order,
+    exact duplicate rows once), fetched through the engine: only those rows leave the backend."""
+    key = table[record_id].cast("string")
+    rows = table.filter(key.isin(sorted(wanted))).to_pyarrow().to_pylist()
+    inputs: dict[str, list[dict]] = {}
+    seen: set[tuple] = set()
+    for row in rows:
+        fingerprint = tuple(map(repr, row.values()))
+        if fingerprint not in seen:
+            seen.add(fingerprint)
+            inputs.setdefault(str(row[record_id]), []).append(row)
+    return inputs
 
 
 def run(loaded, template: OutputTemplate) -> list[CheckResult]:
@@ -252,7 +271,7 @@ def run(loaded, template: OutputTemplate) -> list[CheckResult]:
     if spec is None:
         return []
     sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
-    frame = load_dataset(loaded.project_dir / sources[spec.input_dataset].sample)
-    inputs = {str(k): g.to_dict("records") for k, g in frame.drop_duplicates().groupby(spec.record_id)}
+    table = datasets.open_source(sources[spec.input_dataset], loaded.project_dir)
     reports = read_reports(loaded.project_dir / spec.path)
+    inputs = input_records(table, spec.record_id, {str(r.get("record_id")) for r in reports})
     return check_reports(reports, Context(template, inputs))

@@ -1,0 +1,97 @@
+"""Counting: all row-level rules of one dataset in ONE aggregate query (one scan), each set-level
+rule (unique, references, row_count) in one query of its own, and up to MAX_EXAMPLES example rows
+per failing rule from a LIMIT query. Failing rows are never fetched in full.
+
+A query that raises makes the rules it counted an ``error`` (the library's message, no
+traceback), never a pass: when the shared aggregate fails, each rule is retried alone so one bad
+rule does not take the others down.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+from typing import Any
+
+import ibis
+
+from kit.checks.engine.compile import Compiled
+from kit.checks.engine.datasets import first_line, rows, scalar
+from kit.checks.result import MAX_EXAMPLES, CheckResult
+
+
+def count(table: ibis.Table, compiled: list[Compiled]) -> list[CheckResult]:
+    """One CheckResult per compiled rule, in the given order."""
+    totals, error = _aggregate(table, compiled)
+    if error:
+        return [_alone(table, c) for c in compiled]
+    return [_result(table, c, totals, i) for i, c in enumerate(compiled)]
+
+
+def _aggregate(table: ibis.Table, compiled: list[Compiled]) -> tuple[dict[str, int], str]:
+    metrics = {"rows": table.count()}
+    for i, c in enumerate(compiled):
+        if c.applies is not None:
+            metrics[f"n{i}"] = ibis.ifelse(c.applies, 1, 0).sum()
+        if c.fails is not None:
+            failing = c.fails if c.applies is None else c.applies & c.fails
+            metrics[f"f{i}"] = ibis.ifelse(failing, 1, 0).sum()
+    try:
+        row = rows(table.aggregate(**metrics))[0]
+    except Exception as exc:  # any backend error is reported, never a pass
+        return {}, first_line(exc)
+    return {k: int(v or 0) for k, v in row.items()}, ""
+
+
+def _alone(table: ibis.Table, c: Compiled) -> CheckResult:
+    totals, error = _aggregate(table, [c])
+    return _error(c, error) if error else _result(table, c, totals, 0)
+
+
+def _result(table: ibis.Table, c: Compiled, totals: dict[str, int], i: int) -> CheckResult:
+    checked = totals.get(f"n{i}", totals["rows"])
+    try:
+        if c.fails is not None:
+            failed = totals[f"f{i}"]
+            failing = table.filter(c.fails if c.applies is None else c.applies & c.fails)
+        else:
+            failed = int(scalar(c.failing.failed) or 0)
+            checked = checked if c.failing.checked is None else int(c.failing.checked)
+            failing = c.failing.examples
+        examples = _examples(failing, c) if failed else []
+    except Exception as exc:
+        return _error(c, first_line(exc))
+    return CheckResult(
+        c.rule.id,
+        "rule",
+        checked,
+        failed,
+        c.rule.severity,
+        c.rule.min_pass_rate,
+        examples=examples,
+        detail=c.detail,
+    )
+
+
+def _examples(failing: ibis.Table, c: Compiled) -> list[dict[str, Any]]:
+    shown = [col for col in c.shown if col in failing.columns] or list(failing.columns)
+    fetched = rows(failing.select(shown).limit(MAX_EXAMPLES))
+    return [{k: _plain(v) for k, v in row.items()} for row in fetched]
+
+
+def _error(c: Compiled, message: str) -> CheckResult:
+    return CheckResult(
+        c.rule.id, "rule", 0, 0, c.rule.severity, c.rule.min_pass_rate, detail=c.detail, error=message
+    )
+
+
+def _plain(value: Any) -> Any:
+    """A fetched value as JSON: dates as ISO text, decimals as floats, NaN as None."""
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
