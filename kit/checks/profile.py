@@ -22,12 +22,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import ibis
 import ibis.expr.datatypes as dtypes
 from pydantic import BaseModel, Field
 
-from kit.answers.schema import Answers, Source
+from kit.answers.schema import Answers
+from kit.checks.engine.datasets import SourceError, open_source
 
 # A distinct count is counted exactly when the approximate one is at most this; above it the
 # (HyperLogLog) estimate stands, and the profile says so.
@@ -80,7 +80,7 @@ class ColumnProfile(BaseModel):
 
 class SourceProfile(BaseModel):
     source: str = Field(description="source id in the answers")
-    sample: str = Field(description="the file profiled, relative to the project")
+    sample: str = Field(description="the file(s) profiled, relative to the project, or connection:table")
     rows: int
     columns: list[ColumnProfile]
 
@@ -214,33 +214,21 @@ def newest_date(profile: SourceProfile, column: str) -> dt.date | None:
 
 # --- every source of a project ----------------------------------------------------------------
 
-_READERS = {".csv": "read_csv", ".parquet": "read_parquet", ".jsonl": "read_json", ".json": "read_json"}
-
-
-def open_source(source: Source, project_dir: Path) -> ibis.Table:
-    """A source's sample as an Ibis table on embedded DuckDB (the engine's open_source replaces it)."""
-    path = Path(project_dir) / str(source.sample)
-    reader = _READERS.get(path.suffix.lower(), "read_csv")
-    con = ibis.duckdb.connect()
-    con.raw_sql("SET enable_progress_bar = false")  # DuckDB would draw it on the kernel's terminal
-    return getattr(con, reader)(str(path))
-
 
 def profile_sources(
     project_dir: Path, answers: Answers, bins: Callable[[str], dict[str, Histogram]] | None = None
 ) -> dict[str, SourceProfile]:
-    """The profile of every source with a sample, by source id; ``bins(source_id)`` gives an
-    earlier profile's histogram bins. A sample that cannot be opened gets no profile: the rules
-    that read it report why, located."""
+    """The profile of every source the engine can open (a sample, or a table on a connection), by
+    source id; ``bins(source_id)`` gives an earlier profile's histogram bins. A source that cannot
+    be opened gets no profile: the rules that read it report why, located."""
     profiles = {}
     for source in answers.problem_boundaries.data.sources:
-        if not source.sample or not (Path(project_dir) / source.sample).is_file():
+        if not source.sample and not (source.connection and source.table):
             continue
-        earlier = bins(source.id) if bins else None
+        where = source.sample or f"{source.connection}:{source.table}"
         try:
-            profiles[source.id] = profile_table(
-                open_source(source, project_dir), source.id, source.sample, earlier
-            )
-        except (OSError, duckdb.Error):  # an unreadable sample: the rule checks on it report why
+            table = open_source(source, Path(project_dir))
+        except SourceError:
             continue
+        profiles[source.id] = profile_table(table, source.id, where, bins(source.id) if bins else None)
     return profiles
