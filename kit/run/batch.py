@@ -175,7 +175,9 @@ def make_jobs(
         name = base if names[base] == 1 else f"{base}-{names[base]}"
         folder = path if path.is_dir() or path.suffix not in {".yaml", ".yml"} else path.parent
         baseline = baselines.for_project(name) if baselines else None
-        params = {"project": str(folder), "as_of": as_of, "baseline": baseline, "show_form": False}
+        params = {"project": str(folder), "as_of": as_of, "show_form": False}
+        if baseline:  # a first run has none; the notebooks' default (None) stands
+            params["baseline"] = baseline
         made.append(Job(folder, name, out / name, params))
     return made
 
