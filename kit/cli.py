@@ -54,8 +54,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     # jsonschema imports rfc3987_syntax when it is installed, which builds IRI grammars for 0.7-1.5 s
     # at import. nbformat's validation never checks IRI formats, so this process goes without.
     sys.modules.setdefault("rfc3987_syntax", None)
-    from kit.run.batch import run_projects
+    from kit.run.batch import Baselines, run_projects
 
+    baselines = Baselines(
+        Path(args.baseline) if args.baseline else None, Path(args.baseline_dir) if args.baseline_dir else None
+    )
     return run_projects(
         args.projects,
         Path(args.out),
@@ -63,6 +66,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         as_of=args.as_of,
         allow_errors=args.allow_errors,
         pdf=args.pdf,
+        baselines=baselines,
     )
 
 
@@ -145,6 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 0 even when some checks could not run (the records still show them as errors)",
     )
     p.add_argument("--pdf", action="store_true", help="also write record.pdf (WeasyPrint)")
+    compare = p.add_mutually_exclusive_group()
+    compare.add_argument(
+        "--baseline", metavar="RECORD", help="an earlier record.json: show what changed since"
+    )
+    compare.add_argument(
+        "--baseline-dir",
+        metavar="DIR",
+        help="a previous run's --out: each project compared with DIR/<project>",
+    )
 
     p = _add(sub, "lab", cmd_lab, "open JupyterLab on the step notebooks for a project")
     p.add_argument("project", metavar="DIR", nargs="?", default=".", help="project folder (default: .)")

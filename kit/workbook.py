@@ -16,11 +16,14 @@ from typing import Any
 from kit import phrases
 from kit.answers import loading as answers_io
 from kit.answers.schema import STEP_KEYS
+from kit.checks.drift import describe as drift_text
+from kit.checks.drift import stayed_put
 from kit.checks.result import CheckResult
 from kit.decide.decision import decide, four_questions
 from kit.decide.evidence import Evidence, gather
 from kit.paths import EXAMPLES
 from kit.record import charts, links, render
+from kit.record.calendar import CALENDAR_FILE
 from kit.record.data import RECORD_MIMETYPE
 
 
@@ -41,9 +44,12 @@ def style() -> Block:
     return Block(render.render("style.html.j2"))
 
 
-def open_project(project: str | Path, as_of: dt.date | str | None = None) -> Evidence:
-    """Gather the evidence; a bad answers file stops the notebook with every located problem."""
-    return gather(project, as_of)
+def open_project(
+    project: str | Path, as_of: dt.date | str | None = None, baseline: str | Path | None = None
+) -> Evidence:
+    """Gather the evidence; a bad answers file stops the notebook with every located problem.
+    ``baseline``: an earlier record.json of the project, whose data this run is compared with."""
+    return gather(project, as_of, baseline=baseline)
 
 
 def resolve_project(project: str | Path) -> Path:
@@ -162,6 +168,7 @@ def maintenance(ev: Evidence) -> Block:
             bias=ev.bias_measures,
             as_of=ev.as_of,
             chart=charts.bias_shares("chart-bias", ev.bias_measures),
+            calendar=CALENDAR_FILE,
         )
         + _checks(ev, "Maintenance checks", ev.audit_results + ev.bias_results)
     )
@@ -182,6 +189,25 @@ def owner(ev: Evidence, item: links.Linked) -> str:
         "bias": {x.id: x.owner for x in a.data_strategy.maintenance.bias_checks},
     }
     return owners.get(family, {}).get(name) or a.project.owner
+
+
+def profiles(ev: Evidence) -> Block:
+    return Block(render.render("profiles.html.j2", profiles=list(ev.profiles.values()), phrases=phrases))
+
+
+def since_last_record(ev: Evidence) -> Block:
+    """What changed in the data since the baseline record: crossed, changed, stayed put."""
+    return Block(
+        render.render(
+            "drift.html.j2",
+            drift=ev.drift,
+            sources=len(ev.profiles),
+            describe=drift_text,
+            stayed_put=stayed_put,
+            checks=ev.drift_results,
+            phrases=phrases,
+        )
+    )
 
 
 def decision(ev: Evidence) -> Block:
@@ -221,6 +247,32 @@ def record_data(ev: Evidence) -> dict[str, Any]:
         "completeness": round(ev.completeness.ratio, 4),
         "sign_offs": ev.team.sign_offs(),
         "answers": json.loads(json.dumps(answers_io.to_data(ev.answers), default=str)),
+        **maintenance_data(ev),
+    }
+
+
+def maintenance_data(ev: Evidence) -> dict[str, Any]:
+    """Profiles, measured freshness, the comparison with the baseline and the history (issue 12)."""
+    baseline_parts = {"profiles", "checks", "history"}
+    return {
+        "profiles": {source: p.model_dump(mode="json") for source, p in ev.profiles.items()},
+        "freshness": [
+            {
+                "source": s.id,
+                "updated_column": s.updated_column,
+                "declared": s.last_updated.isoformat() if s.last_updated else None,
+                "measured": s.measured_updated.isoformat() if s.measured_updated else None,
+                "difference_days": s.declared_gap_days,
+                "age_days": s.age_days,
+                "freshness_sla_days": s.freshness_sla_days,
+                "stale": s.stale,
+            }
+            for s in ev.sources
+            if s.updated_column
+        ],
+        "drift": ev.drift.model_dump(mode="json", exclude={"baseline": baseline_parts}) if ev.drift else None,
+        "history": [p.model_dump(mode="json") for p in ev.drift.baseline.history] if ev.drift else [],
+        "calendar": CALENDAR_FILE,
     }
 
 

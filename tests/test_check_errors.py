@@ -15,7 +15,8 @@ from conftest import EXAMPLES
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kit.checks import bias, families, outputs, sources
+from kit import workbook
+from kit.checks import bias, drift, families, outputs, sources
 from kit.checks.engine import count
 from kit.checks.result import CheckResult, status_of
 from kit.decide import evidence
@@ -30,10 +31,10 @@ def boom(*args, **kwargs):
 
 # family -> (module, attribute to break)
 INJECTIONS = {
-    "rule": (count, "rows"),  # the backend query itself fails
-    "source": (sources, "source_check"),
-    "audit": (sources, "audit_check"),
-    "bias": (bias, "measure"),
+    "rule": [(count, "rows")],  # the backend query itself fails
+    "source": [(sources, "source_check"), (sources, "freshness_check")],
+    "audit": [(sources, "audit_check")],
+    "bias": [(bias, "measure")],
 }
 
 
@@ -52,9 +53,9 @@ def _planned(family: str) -> list[str]:
 def test_a_raising_check_is_an_error_and_a_blocker(family: str, monkeypatch) -> None:
     planned = _planned(family)
     assert planned, f"the medical example has no {family} checks to break"
-    module, attribute = INJECTIONS[family]
     monkeypatch.setattr(evidence, "_cache", {})
-    monkeypatch.setattr(module, attribute, boom)
+    for module, attribute in INJECTIONS[family]:
+        monkeypatch.setattr(module, attribute, boom)
     ev = evidence.gather(MEDICAL)
     broken = ev.family(family)
     assert [c.id for c in broken] == planned
@@ -66,6 +67,18 @@ def test_a_raising_check_is_an_error_and_a_blocker(family: str, monkeypatch) -> 
     assert outcome.decision == NO_GO
     others = [c for c in ev.checks if c.family != family]
     assert "error" not in {c.status for c in others}
+
+
+def test_a_broken_comparison_with_the_baseline_is_an_error(tmp_path: Path, monkeypatch) -> None:
+    baseline = tmp_path / "record.json"
+    earlier = {**workbook.record_data(evidence.gather(MEDICAL)), "status": "ok"}
+    baseline.write_text(json.dumps(earlier), encoding="utf-8")
+    monkeypatch.setattr(evidence, "_cache", {})
+    monkeypatch.setattr(drift, "compare", boom)
+    ev = evidence.gather(MEDICAL, baseline=baseline)
+    assert [(c.id, c.status) for c in ev.drift_results] == [("drift", "error")]
+    assert "drift" in {b.evidence for b in decide(ev).blockers}
+    assert ev.drift is None
 
 
 def test_one_broken_output_check_leaves_its_siblings_measured(monkeypatch) -> None:

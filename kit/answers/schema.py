@@ -158,6 +158,9 @@ class Source(Part):
     verified_on: dt.date | None = recommended(description="When it was verified")
     freshness_sla_days: int | None = recommended(description="Maximum age in days before it is stale", ge=1)
     last_updated: dt.date | None = recommended(description="When its content last changed")
+    updated_column: str | None = optional(
+        description="Column of the sample that dates its rows; its newest date is the measured last update"
+    )
     scope: Literal["domain", "broad"] = required("Domain-specific (curated) or broad (general) content")
 
 
@@ -341,10 +344,39 @@ class Maintenance(Part):
     bias_checks: list[BiasCheck] = listing("")
 
 
+class Monitoring(Part):
+    """When a change between two records of the project is big enough to become a condition."""
+
+    psi: float = Field(
+        0.25, gt=0, description="Population stability index from which a distribution has shifted"
+    )
+    psi_moderate: float = Field(0.1, gt=0, description="PSI from which a change is shown as moderate")
+    null_share_change: float = Field(
+        0.05, gt=0, le=1, description="Change of a column's null share (0.05 = 5 points)"
+    )
+    row_count_change: float = Field(0.2, gt=0, description="Relative change of a source's row count")
+    group_share_change: float = Field(
+        0.05, gt=0, le=1, description="Change of a bias attribute's group share (0.05 = 5 points)"
+    )
+    pass_rate_drop: float = Field(0.01, gt=0, le=1, description="Drop of a rule's pass rate (0.01 = 1 point)")
+    review_every_days: int = Field(90, ge=1, description="Days from as_of to the record's next review")
+    role_review_every_days: int = Field(
+        180, ge=1, description="Days from a team member's sign-off to their re-review"
+    )
+    source_review_every_days: int = Field(
+        365, ge=1, description="Days from a source's verification to its next audit"
+    )
+
+
 class DataStrategy(Part):
     curation: Curation = required("")
     verification: list[Text] = listing("What a source must pass before it is used")
     maintenance: Maintenance = required("")
+    monitoring: Monitoring = Field(
+        default_factory=Monitoring,
+        description="Thresholds of the comparison with the previous record, and review cadences",
+        json_schema_extra={"x-importance": "optional"},
+    )
 
 
 # --- The whole file -------------------------------------------------------------------------

@@ -16,23 +16,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from kit.answers.template import OutputTemplate
-from kit.checks import bias, outputs, rules, sources
+from kit.checks import bias, drift, outputs, rules, sources
+from kit.checks.profile import SourceProfile
 from kit.checks.result import CheckResult, could_not_run
 from kit.findings import AnswersError, Finding, did_you_mean
 
 
 @dataclass(frozen=True)
 class Subject:
-    """What every family measures: the loaded answers, the output template and the run's date."""
+    """What every family measures: the loaded answers, the output template, the run's date, the
+    sources' profiles, the baseline record to compare with, and what earlier families measured."""
 
     loaded: Any  # kit.answers.loading.Loaded
     template: OutputTemplate
     as_of: dt.date
+    profiles: dict[str, SourceProfile] = field(default_factory=dict)
+    baseline: drift.Baseline | None = None
+    measured: dict[str, list[CheckResult]] = field(default_factory=dict)  # filled by run_all
+
+    def measured_checks(self) -> list[CheckResult]:
+        """The checks measured so far, the drift family's own excepted (drift compares the others)."""
+        return [c for name, checks in self.measured.items() if name != "drift" for c in checks]
 
     @property
     def answers(self):
@@ -63,7 +72,18 @@ def _output_ids(s: Subject) -> list[str]:
 
 def _source_ids(s: Subject) -> list[str]:
     used = sources.used_sources(s.answers, s.template)
-    return [f"source.{x.id}" for x in s.answers.problem_boundaries.data.sources if x.id in used]
+    ids = [f"source.{x.id}" for x in s.answers.problem_boundaries.data.sources if x.id in used]
+    return ids + _freshness_ids(s)
+
+
+def _freshness_ids(s: Subject) -> list[str]:
+    return [f"freshness.{x.id}" for x in s.answers.problem_boundaries.data.sources if x.updated_column]
+
+
+def _drift(s: Subject) -> list[CheckResult]:
+    if s.baseline is None:
+        return []
+    return drift.drift_checks(drift.compare(s.baseline, s.profiles, s.measured_checks(), s.answers))
 
 
 def _audit_ids(s: Subject) -> list[str]:
@@ -93,7 +113,10 @@ FAMILIES: tuple[Family, ...] = (
         "source",
         "Sources the product uses",
         "each used source's licence, verification, freshness and access",
-        lambda s: sources.source_checks(s.answers, s.as_of, s.template),
+        lambda s: (
+            sources.source_checks(s.answers, s.as_of, s.template, s.profiles)
+            + sources.freshness_checks(s.answers, s.profiles)
+        ),
         _source_ids,
     ),
     Family(
@@ -109,6 +132,14 @@ FAMILIES: tuple[Family, ...] = (
         "observed shares of an attribute within the tolerance of the reference shares",
         lambda s: bias.run(s.loaded),
         _bias_ids,
+    ),
+    # Last: drift compares every check above with the baseline record's.
+    Family(
+        "drift",
+        "Since the last record",
+        "the data and the checks' pass rates against the baseline record, within the monitoring limits",
+        _drift,
+        lambda s: ["drift"] if s.baseline else [],
     ),
 )
 BY_NAME = {f.name: f for f in FAMILIES}
@@ -150,4 +181,7 @@ def run_family(family: Family, subject: Subject) -> list[CheckResult]:
 
 
 def run_all(subject: Subject) -> dict[str, list[CheckResult]]:
-    return {family.name: run_family(family, subject) for family in FAMILIES}
+    """Every family in table order; each sees what the ones before it measured."""
+    for family in FAMILIES:
+        subject.measured[family.name] = run_family(family, subject)
+    return dict(subject.measured)

@@ -1,12 +1,22 @@
-"""The source inventory and the maintenance calendar, evaluated as of the project's date."""
+"""The source inventory and the maintenance calendar, evaluated as of the project's date.
+
+A source that names its ``updated_column`` is judged on the newest date measured in its sample (from
+its profile), not on the ``last_updated`` an analyst typed; the two are compared as well.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from kit import phrases
 from kit.answers.schema import Answers, Source
+from kit.checks.profile import SourceProfile, newest_date
 from kit.checks.result import CheckResult, guarded
+
+# The declared and the measured last update may differ by a day (a nightly load) before the
+# declaration counts as stale or wrong.
+FRESHNESS_TOLERANCE_DAYS = 1
 
 
 @dataclass
@@ -24,6 +34,20 @@ class SourceStatus:
     freshness_sla_days: int | None
     age_days: int | None
     stale: bool | None  # None when the dates needed to decide are missing
+    updated_column: str | None = None
+    measured_updated: dt.date | None = None  # newest date in updated_column of the sample
+
+    @property
+    def updated(self) -> dt.date | None:
+        """The date freshness is judged on: measured when the source names its dating column."""
+        return self.measured_updated or self.last_updated
+
+    @property
+    def declared_gap_days(self) -> int | None:
+        """Days between the declared last_updated and the newest date in the data."""
+        if self.measured_updated is None or self.last_updated is None:
+            return None
+        return abs((self.last_updated - self.measured_updated).days)
 
     @property
     def problems(self) -> list[str]:
@@ -41,8 +65,11 @@ class SourceStatus:
         return out
 
 
-def source_status(source: Source, allowed: set[str], as_of: dt.date) -> SourceStatus:
-    age = (as_of - source.last_updated).days if source.last_updated else None
+def source_status(
+    source: Source, allowed: set[str], as_of: dt.date, measured: dt.date | None = None
+) -> SourceStatus:
+    updated = measured or source.last_updated
+    age = (as_of - updated).days if updated else None
     stale = None if age is None or source.freshness_sla_days is None else age > source.freshness_sla_days
     return SourceStatus(
         id=source.id,
@@ -58,12 +85,60 @@ def source_status(source: Source, allowed: set[str], as_of: dt.date) -> SourceSt
         freshness_sla_days=source.freshness_sla_days,
         age_days=age,
         stale=stale,
+        updated_column=source.updated_column,
+        measured_updated=measured,
     )
 
 
-def inventory(answers: Answers, as_of: dt.date) -> list[SourceStatus]:
+def inventory(
+    answers: Answers, as_of: dt.date, profiles: dict[str, SourceProfile] | None = None
+) -> list[SourceStatus]:
     allowed = {lic.casefold() for lic in answers.problem_boundaries.legal.allowed_licences}
-    return [source_status(s, allowed, as_of) for s in answers.problem_boundaries.data.sources]
+    return [
+        source_status(s, allowed, as_of, _measured(s, profiles or {}))
+        for s in answers.problem_boundaries.data.sources
+    ]
+
+
+def _measured(source: Source, profiles: dict[str, SourceProfile]) -> dt.date | None:
+    profile = profiles.get(source.id)
+    return newest_date(profile, source.updated_column) if profile and source.updated_column else None
+
+
+def freshness_checks(answers: Answers, profiles: dict[str, SourceProfile]) -> list[CheckResult]:
+    """One check per source naming an updated_column: does the data agree with last_updated?"""
+    return [
+        guarded(f"freshness.{source.id}", "source", freshness_check, i, source, profiles, severity="warning")
+        for i, source in enumerate(answers.problem_boundaries.data.sources)
+        if source.updated_column
+    ]
+
+
+def freshness_check(index: int, source: Source, profiles: dict[str, SourceProfile]) -> CheckResult:
+    check = CheckResult(id=f"freshness.{source.id}", family="source", checked=1, failed=0, severity="warning")
+    where = f"problem_boundaries.data.sources[{index}].updated_column"
+    profile = profiles.get(source.id)
+    measured = _measured(source, profiles)
+    if profile is None:
+        check.error = f"{where}: {source.id} has no sample to measure"
+    elif profile.column(source.updated_column) is None:
+        check.error = f"{where}: column {source.updated_column!r} is not in {profile.sample}"
+    elif measured is None:
+        check.error = f"{where}: column {source.updated_column!r} holds no date"
+    else:
+        check.failed, check.detail = _freshness_verdict(source, measured)
+    return check
+
+
+def _freshness_verdict(source: Source, measured: dt.date) -> tuple[int, str]:
+    newest = f"newest {source.updated_column} in the data {phrases.date(measured)}"
+    if source.last_updated is None:
+        return 1, f"{newest}; last_updated is not declared"
+    gap = abs((source.last_updated - measured).days)
+    declared = f"declared last_updated {phrases.date(source.last_updated)}"
+    if gap > FRESHNESS_TOLERANCE_DAYS:
+        return 1, f"{declared} disagrees with the {newest} by {phrases.plural(gap, 'day')}"
+    return 0, f"{declared} agrees with the {newest}"
 
 
 def used_sources(answers: Answers, template=None) -> set[str]:
@@ -77,12 +152,14 @@ def used_sources(answers: Answers, template=None) -> set[str]:
     return used
 
 
-def source_checks(answers: Answers, as_of: dt.date, template=None) -> list[CheckResult]:
+def source_checks(
+    answers: Answers, as_of: dt.date, template=None, profiles: dict[str, SourceProfile] | None = None
+) -> list[CheckResult]:
     """One check per source the product uses; unused ones stay in the inventory table only."""
     used = used_sources(answers, template)
     return [
         guarded(f"source.{status.id}", "source", source_check, status, severity=_severity(status))
-        for status in inventory(answers, as_of)
+        for status in inventory(answers, as_of, profiles)
         if status.id in used
     ]
 

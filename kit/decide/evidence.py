@@ -9,7 +9,7 @@ from pathlib import Path
 from kit.answers import loading as answers_io
 from kit.answers import signoff, template
 from kit.answers.schema import Answers
-from kit.checks import bias, families, sources
+from kit.checks import bias, drift, families, profile, sources
 from kit.checks.result import CheckResult
 from kit.decide import legal, lineage, team, verdict
 from kit.findings import AnswersError, Finding
@@ -32,6 +32,8 @@ class Evidence:
     team: team.TeamReview
     completeness: answers_io.Completeness
     warnings: list[Finding] = field(default_factory=list)
+    profiles: dict[str, profile.SourceProfile] = field(default_factory=dict)
+    drift: drift.Drift | None = None  # set when the run has a baseline record
 
     @property
     def checks(self) -> list[CheckResult]:
@@ -61,6 +63,10 @@ class Evidence:
         return self.family("bias")
 
     @property
+    def drift_results(self) -> list[CheckResult]:
+        return self.family("drift")
+
+    @property
     def bias_measures(self) -> list[bias.BiasResult]:
         return [c.details for c in self.bias_results if isinstance(c.details, bias.BiasResult)]
 
@@ -68,24 +74,49 @@ class Evidence:
 _cache: dict[tuple, Evidence] = {}
 
 
-def _fingerprint(project_dir: Path, rubric: Path | None) -> tuple:
+def _fingerprint(project_dir: Path, rubric: Path | None, *more: Path) -> tuple:
     """Every file an Evidence depends on, by size and modification time."""
     folders = [project_dir, TEMPLATES / "output_templates", RUBRICS]
     files = [p for folder in folders if folder.is_dir() for p in sorted(folder.rglob("*")) if p.is_file()]
     if rubric:
         files.append(Path(rubric))
+    files += [p for p in more if p.is_file()]
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
 
 
-def gather(project: str | Path, as_of: dt.date | str | None = None, rubric: Path | None = None) -> Evidence:
+def gather(
+    project: str | Path,
+    as_of: dt.date | str | None = None,
+    rubric: Path | None = None,
+    baseline: str | Path | None = None,
+) -> Evidence:
     """Load, validate and measure a project, once per version of its files: the step notebooks
-    of a batch share one kernel, so later steps reuse the first one's measurements."""
+    of a batch share one kernel, so later steps reuse the first one's measurements. ``baseline``
+    is a previous record.json the data is compared with."""
     project_dir = answers_io.answers_path(project).parent.resolve()
-    key = (str(project_dir), str(as_of), str(rubric), _fingerprint(project_dir, rubric))
+    extra = (Path(baseline),) if baseline else ()
+    key = (
+        str(project_dir),
+        str(as_of),
+        str(rubric),
+        str(baseline),
+        _fingerprint(project_dir, rubric, *extra),
+    )
     if key not in _cache:
         _cache.clear()  # one project at a time: keep memory flat in long sessions
-        _cache[key] = _gather(project, as_of, rubric)
+        _cache[key] = _gather(project, as_of, rubric, baseline)
     return _cache[key]
+
+
+def _comparison(subject: families.Subject) -> drift.Drift | None:
+    """The "since the last record" section's data; if comparing raised, the drift family already
+    reports that as an error, and the section says there is nothing to show."""
+    if subject.baseline is None:
+        return None
+    try:
+        return drift.compare(subject.baseline, subject.profiles, subject.measured_checks(), subject.answers)
+    except Exception:  # reported by the drift family's error result
+        return None
 
 
 def run_date(as_of: dt.date | str | None, answers: Answers) -> dt.date:
@@ -95,7 +126,9 @@ def run_date(as_of: dt.date | str | None, answers: Answers) -> dt.date:
     return as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
 
 
-def _gather(project: str | Path, as_of: dt.date | str | None, rubric: Path | None) -> Evidence:
+def _gather(
+    project: str | Path, as_of: dt.date | str | None, rubric: Path | None, baseline: str | Path | None = None
+) -> Evidence:
     loaded = answers_io.load(project)
     day = run_date(as_of, loaded.answers)
     problems = [f for f in families.declaration_findings(loaded) if f.severity == "error"]
@@ -104,7 +137,10 @@ def _gather(project: str | Path, as_of: dt.date | str | None, rubric: Path | Non
         raise AnswersError(problems)
     answers = loaded.answers
     tpl = template.load(loaded.project_dir, answers.data_quality.output_template)
-    results = families.run_all(families.Subject(loaded, tpl, day))
+    earlier = drift.load_baseline(baseline) if baseline else None
+    profiles = profile.profile_sources(loaded.project_dir, answers, earlier.bins if earlier else None)
+    subject = families.Subject(loaded, tpl, day, profiles=profiles, baseline=earlier)
+    results = families.run_all(subject)
     lineage_rows, gaps = lineage.lineage(answers, tpl, day)
     return Evidence(
         project_dir=loaded.project_dir,
@@ -113,7 +149,7 @@ def _gather(project: str | Path, as_of: dt.date | str | None, rubric: Path | Non
         template=tpl,
         verdict=verdict.decide(answers.problem_boundaries.appropriateness, verdict.load_rubric(rubric)),
         results=results,
-        sources=sources.inventory(answers, day),
+        sources=sources.inventory(answers, day, profiles),
         audits=sources.audit_calendar(answers, day),
         legal=legal.register(answers, day, tpl),
         lineage=lineage_rows,
@@ -121,4 +157,6 @@ def _gather(project: str | Path, as_of: dt.date | str | None, rubric: Path | Non
         team=team.review(answers, day),
         completeness=answers_io.completeness(answers),
         warnings=loaded.warnings,
+        profiles=profiles,
+        drift=_comparison(subject),
     )

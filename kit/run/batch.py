@@ -27,6 +27,7 @@ from kit.answers.loading import answers_path
 from kit.atomic import write_atomic
 from kit.findings import AnswersError
 from kit.record import data as record
+from kit.record.calendar import CALENDAR_FILE, record_calendar
 from kit.record.data import RECORD_MIMETYPE
 from kit.run import index, staging
 from kit.run.execute import Kernel, prepare, step_notebooks
@@ -120,6 +121,8 @@ def run_project(job: Job, folder: Path, report=None) -> Outcome:
         },
     )
     write_atomic(folder / "record.json", record.dump(rec))
+    if not failure:
+        write_atomic(folder / CALENDAR_FILE, record_calendar(rec))
     write_atomic(folder / "record.html", html)
     if job.pdf:
         from kit.record.pdf import write_pdf
@@ -168,7 +171,14 @@ def _facts(job: Job, rec: dict[str, Any]) -> list[tuple[str, str]]:
 # --- many projects --------------------------------------------------------------------------
 
 
-def make_jobs(projects: list[str], out: Path, as_of: str | None, jobs: int, pdf: bool = False) -> list[Job]:
+def make_jobs(
+    projects: list[str],
+    out: Path,
+    as_of: str | None,
+    jobs: int,
+    pdf: bool = False,
+    baselines: Baselines | None = None,
+) -> list[Job]:
     names: dict[str, int] = {}
     made = []
     for project in projects:
@@ -177,7 +187,10 @@ def make_jobs(projects: list[str], out: Path, as_of: str | None, jobs: int, pdf:
         names[base] = names.get(base, 0) + 1
         name = base if names[base] == 1 else f"{base}-{names[base]}"
         folder = path if path.is_dir() or path.suffix not in {".yaml", ".yml"} else path.parent
+        baseline = baselines.for_project(name) if baselines else None
         params = {"project": str(folder), "as_of": as_of, "show_form": False}
+        if baseline:  # a first run has none; the notebooks' default (None) stands
+            params["baseline"] = baseline
         made.append(Job(folder, name, out / name, params, pdf))
     return made
 
@@ -197,6 +210,29 @@ def _worker(job: Job, queue) -> Outcome:
     return guarded_run(job, lambda *event: queue.put(event))
 
 
+@dataclass
+class Baselines:
+    """--baseline (one project's earlier record.json) or --baseline-dir (a previous run's OUT)."""
+
+    file: Path | None = None
+    folder: Path | None = None
+
+    def for_project(self, name: str) -> str | None:
+        if self.file:
+            return str(self.file.resolve())
+        earlier = self.folder / name / "record.json" if self.folder else None
+        return str(earlier.resolve()) if earlier and earlier.is_file() else None  # none: a first run
+
+    def problem(self, projects: list[str]) -> str | None:
+        if self.file and len(projects) > 1:
+            return "--baseline compares one project; use --baseline-dir for several"
+        if self.file and not self.file.is_file():
+            return f"--baseline {self.file}: no such file"
+        if self.folder and not self.folder.is_dir():
+            return f"--baseline-dir {self.folder}: no such folder"
+        return None
+
+
 def run_projects(
     projects: list[str],
     out: Path,
@@ -204,6 +240,7 @@ def run_projects(
     as_of: str | None = None,
     allow_errors: bool = False,
     pdf: bool = False,
+    baselines: Baselines | None = None,
 ) -> int:
     if as_of:
         try:
@@ -218,8 +255,12 @@ def run_projects(
     if missing:
         print(f"wbk run: no answers.yaml in {', '.join(missing)}", file=sys.stderr)
         return 2
+    problem = baselines.problem(projects) if baselines else None
+    if problem:
+        print(f"wbk run: {problem}", file=sys.stderr)
+        return 2
     out.mkdir(parents=True, exist_ok=True)
-    all_jobs = make_jobs(projects, out, as_of, jobs, pdf)
+    all_jobs = make_jobs(projects, out, as_of, jobs, pdf, baselines)
     if jobs == 1:
         _start_early()
     progress = Progress([j.name for j in all_jobs], [p.stem for p in step_notebooks()])

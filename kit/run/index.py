@@ -12,6 +12,7 @@ from typing import Any
 
 from kit.atomic import write_atomic
 from kit.record import data as record
+from kit.record.trend import trend_svg
 from kit.run.staging import HIDDEN, index_lock
 
 
@@ -36,6 +37,7 @@ def row(name: str, rec: dict[str, Any], status: str | None = None, reason: str =
         "completeness": rec.get("completeness") or 0.0,
         "pass_rate": record.data_quality_pass_rate(rec),
         "executed_at": rec.get("provenance", {}).get("executed_at", ""),
+        "trend": trend_svg(rec),
     }
 
 
