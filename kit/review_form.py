@@ -15,6 +15,7 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
+from kit import phrases
 from kit import workbook as wb
 from kit.answers.signoff import SignOffRefused, content_sha256, sign
 from kit.decide.decision import decide
@@ -140,7 +141,8 @@ class ReviewPage:
             str(wb.style())
             + f"<div class='wbk'><h2>Review: {name}</h2>"
             + f"<p>Answers judged as of <b>{ev.as_of}</b>; decision today: <b>{outcome.decision}</b> "
-            + f"({len(outcome.blockers)} blockers, {len(outcome.conditions)} conditions). "
+            + f"({phrases.plural(len(outcome.blockers), 'blocker')}, "
+            + f"{phrases.plural(len(outcome.conditions), 'condition')}). "
             + f"Answers hash <code>{self.seen[:12]}</code>.</p></div>"
         )
 

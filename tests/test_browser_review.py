@@ -136,3 +136,46 @@ def test_pick_a_role_sign_and_see_it_go_stale(review_page) -> None:
     page.locator("button", has_text="Reload").click()
     page.locator(".wbk-state", has_text="stale").wait_for()
     assert "(stale)" in role.locator("option:checked").inner_text()
+
+
+def _open_as(browser, url: str, role_label: str, decision: str, notes: str):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    page.locator(".widget-dropdown select").select_option(label=role_label)
+    page.locator("text=You validate:").wait_for()
+    page.locator("label", has_text=decision).first.click()
+    page.locator("textarea").fill(notes)
+    page.locator("input[type=date]").fill("2026-10-31")
+    return page
+
+
+def test_two_reviewers_signing_at_once_both_land(review_page, browser) -> None:
+    """Two pages, two kernels: both Sign clicks go out before either answer comes back."""
+    _, url, project = review_page
+    team = answers_io.load(project).answers.data_quality.validation_team
+    labels = {
+        i: f"{m.role} — {m.person} ({gather(project).team.matrix[i]['decision'].replace('_', ' ')})"
+        for i, m in enumerate(team)
+    }
+    first = _open_as(browser, url, labels[1], "Rejected", "Ranges of the LIS are out of date.")
+    second = _open_as(browser, url, labels[3], "Approved", "Residency and retention fine.")
+    try:
+        for page in (first, second):
+            page.locator("button", has_text="Sign").dispatch_event("click")
+        for page in (first, second):
+            page.locator(".wbk-signed").wait_for()
+    finally:
+        first.close()
+        second.close()
+    signed = answers_io.load(project).answers.data_quality.validation_team
+    assert (signed[1].sign_off.decision, signed[1].sign_off.notes) == (
+        "rejected",
+        "Ranges of the LIS are out of date.",
+    )
+    assert (signed[3].sign_off.decision, signed[3].sign_off.notes) == (
+        "approved",
+        "Residency and retention fine.",
+    )
+    assert signed[1].sign_off.answers_sha256 == signed[3].sign_off.answers_sha256 is not None
+    assert COMMENT in (project / "answers.yaml").read_text(encoding="utf-8")

@@ -205,8 +205,8 @@ def _spliced(document: yamlfile.Document, index: int, sign_off: dict[str, Any]) 
     if not isinstance(node, MappingNode) or not node.flow_style:
         return None
     text = document.path.read_bytes().decode("utf-8-sig")
-    if _parsed(text) != document.data:
-        return None  # changed on disk by a writer that does not take the lock
+    if _parsed(text) != document.data:  # a writer that does not take the lock changed it just now
+        raise AnswersChanged(f"{document.path.name} changed while signing; reload and sign again")
     start, end = node.start_mark, node.end_mark
     items = [f"{key}: {_scalar(value)}" for key, value in sign_off.items()]
     return text[: start.index] + _flow(items, start.column) + text[end.index :]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
+from kit import phrases
 from kit.answers import yamlfile
 from kit.answers.schema import DEFAULT_REVIEW_INTERVAL_DAYS, Answers, SignOff, TeamMember
 from kit.answers.signoff import content_sha256
@@ -112,7 +113,10 @@ def _why_stale(sign_off: SignOff, as_of: dt.date, interval: int, current_sha256:
         return f"the answers changed after it was signed on {sign_off.date}"
     age = (as_of - sign_off.date).days
     if age > interval:
-        return f"signed {age} days before {as_of}; the team re-reviews every {interval} days"
+        return (
+            f"signed {phrases.plural(age, 'day')} before {as_of}; "
+            f"the team re-reviews every {phrases.plural(interval, 'day')}"
+        )
     return ""
 
 
