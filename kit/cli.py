@@ -14,6 +14,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from kit.phrases import of, plural
     from kit.run.project import validate
 
     status = EXIT_OK
@@ -24,8 +25,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(finding)
         verdict = "valid" if result.ok(args.strict) else "INVALID"
         done = result.completeness
-        complete = f", {done.ratio:.0%} complete ({done.filled}/{done.total} fields)" if done else ""
-        print(f"{project}: {verdict}{complete}, {len(result.errors)} errors, {len(result.warnings)} warnings")
+        complete = f", {of(done.filled, done.total, 'field')} answered" if done else ""
+        print(
+            f"{project}: {verdict}{complete}, {plural(len(result.errors), 'error')}, {plural(len(result.warnings), 'warning')}"
+        )
         if not result.ok(args.strict):
             status = EXIT_FINDINGS
     return status

@@ -106,6 +106,9 @@ class Source(Part):
     freshness_sla_days: int | None = recommended(description="Maximum age in days before it is stale", ge=1)
     last_updated: dt.date | None = recommended(description="When its content last changed")
     scope: Literal["domain", "broad"] = required("Domain-specific (curated) or broad (general) content")
+    row_noun: MaybeText = optional(
+        description="What one row of the sample is, singular (e.g. claim): the record counts rows in it"
+    )
 
 
 class DataAvailability(Part):
@@ -218,6 +221,9 @@ class GeneratedOutputs(Part):
     path: str = required("JSONL of generated outputs, relative to the project")
     input_dataset: Ident = required("Source id of the input records")
     record_id: str = required("Column of the input that each output's record_id refers to")
+    noun: MaybeText = optional(
+        description="What one output is, singular (e.g. drafted letter): the record counts outputs in it"
+    )
 
 
 class DataQuality(Part):

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from kit import phrases as say
+from kit.checks.result import CheckResult
+from kit.decide import measured
 from kit.decide.evidence import Evidence
+from kit.decide.team import expected_roles
 
 GO, CONDITIONS, NO_GO, DETERMINISTIC = "GO", "GO WITH CONDITIONS", "NO-GO", "USE A DETERMINISTIC SYSTEM"
 
@@ -46,14 +50,21 @@ def blockers(ev: Evidence) -> list[Item]:
                     f"data_quality.validation_team[{i}].sign_off",
                 )
             )
+    expected = len(expected_roles(ev.answers.project.domain))
     out += [
         Item(
-            f"no {role} on the validation team of a {ev.answers.project.domain} project",
+            f"no {role} on the validation team of a {ev.answers.project.domain} project: "
+            f"{say.number(expected - len(ev.team.missing_roles))} of {say.plural(expected, 'expected role')} "
+            f"covered; required: all",
             "data_quality.validation_team",
         )
         for role in ev.team.missing_roles
     ]
-    out += [Item(f"check {c.id} could not run: {c.error}", c.id) for c in ev.checks if c.status == "error"]
+    out += [
+        Item(f"check {c.id} could not run ({c.error}); required: every declared check runs", c.id)
+        for c in ev.checks
+        if c.status == "error"
+    ]
     return out
 
 
@@ -61,18 +72,11 @@ def conditions(ev: Evidence) -> list[Item]:
     out = []
     for check in ev.checks:
         if check.status == "fail":
-            out.append(
-                Item(
-                    f"fix before launch: {check.id} fails on {check.failed} of {check.checked} "
-                    f"({check.pass_rate:.1%} pass, {check.min_pass_rate:.0%} required)",
-                    check.id,
-                )
-            )
+            out.append(Item(f"fix before launch: {measured_sentence(ev, check)}", check.id))
         elif check.status == "warn" or (check.family in ("source", "audit", "bias") and check.failed):
-            out.append(Item(f"resolve or accept: {check.id}: {check.detail}", check.id))
-    out += [
-        Item(f"template gap: {gap.field}: {gap.problem}", "data_quality.output_template") for gap in ev.gaps
-    ]
+            out.append(Item(f"resolve or accept: {measured_sentence(ev, check)}", check.id))
+    out += template_gaps(ev)
+    out += unguarded_outputs(ev)
     for i, member in enumerate(ev.answers.data_quality.validation_team):
         if member.sign_off.decision in ("pending", "approved_with_conditions"):
             what = (
@@ -89,10 +93,66 @@ def conditions(ev: Evidence) -> list[Item]:
     if ev.verdict.id == "genai_with_review" and not pb.human_curates_outputs:
         out.append(
             Item(
-                "the rubric requires a person to review every output; the answers say no one does",
+                f"the verdict {ev.verdict.label} requires a person to review every output; "
+                "answered: no one does (human_curates_outputs: false)",
                 "problem_boundaries.appropriateness.human_curates_outputs",
             )
         )
+    return out
+
+
+def measured_sentence(ev: Evidence, check: CheckResult) -> str:
+    """What the check measured against what the answers require (see kit.decide.measured)."""
+    a = ev.answers
+    if check.family == "rule":
+        rule = next(r for r in a.data_quality.rules if r.id == check.id)
+        return measured.rule_sentence(check, rule, a)
+    if check.family == "output":
+        return measured.output_sentence(check, a)
+    if check.family == "source":
+        status = next(s for s in ev.sources if f"source.{s.id}" == check.id)
+        return measured.source_sentence(status, a.problem_boundaries.legal.allowed_licences, ev.as_of)
+    if check.family == "audit":
+        audit = next(x for x in ev.audits if f"audit.{x.id}" == check.id)
+        return measured.audit_sentence(audit, ev.as_of)
+    measure = next((b for b in ev.bias_measures if f"bias.{b.id}" == check.id), None)
+    if check.family == "bias" and measure is not None:
+        declared = next(b for b in a.data_strategy.maintenance.bias_checks if b.id == measure.id)
+        return measured.bias_sentence(measure, measured.row_noun(a, declared.dataset))
+    return f"{check.id}: {say.of(check.failed, check.checked, 'item')} {say.verb(check.failed, 'fail')}"
+
+
+def template_gaps(ev: Evidence) -> list[Item]:
+    """One condition per kind of gap: how many output fields taken from input data have it."""
+    fed = sum(1 for s in ev.template.sections for f in s.fields if not f.generated)
+    by_problem: dict[str, list[str]] = {}
+    for gap in ev.gaps:
+        by_problem.setdefault(gap.problem, []).append(gap.field)
+    return [
+        Item(
+            f"template gap: {say.of(len(fields), fed, 'input-fed output field')}: {problem} "
+            f"({say.listing(fields)}); allowed: none",
+            "data_quality.output_template",
+        )
+        for problem, fields in by_problem.items()
+    ]
+
+
+def unguarded_outputs(ev: Evidence) -> list[Item]:
+    """An unacceptable output that no rule or output check which ran on data guards."""
+    ran = {c.id for c in ev.rule_results + ev.output_results if c.status != "error" and c.checked}
+    out = []
+    for i, item in enumerate(ev.answers.data_quality.unacceptable_outputs):
+        guards = [ref for ref in item.caught_by if ref in ran]
+        if not guards:
+            named = say.plural(len(item.caught_by), "named check")
+            out.append(
+                Item(
+                    f"unacceptable output {item.id} ({item.description}) is guarded by 0 of its {named} "
+                    f"({say.listing(item.caught_by) or 'none'}): none ran on data; required: at least 1",
+                    f"data_quality.unacceptable_outputs[{i}].caught_by",
+                )
+            )
     return out
 
 
@@ -122,6 +182,8 @@ def four_questions(ev: Evidence, decision: Decision) -> list[dict]:
     a = ev.answers
     rules = ev.rule_results + ev.output_results
     passing = sum(c.status == "pass" for c in rules)
+    unacceptable = a.data_quality.unacceptable_outputs
+    guarded = len(unacceptable) - len(unguarded_outputs(ev))
     return [
         {
             "question": "What outcomes are we optimising for?",
@@ -143,12 +205,13 @@ def four_questions(ev: Evidence, decision: Decision) -> list[dict]:
         },
         {
             "question": "What data quality is required?",
-            "answer": f"{len(a.data_quality.rules)} data rules and {len(ev.output_results)} output checks "
-            f"guard {len(a.data_quality.unacceptable_outputs)} kinds of unacceptable output; "
-            f"{passing} of {len(rules)} pass on the sample data.",
+            "answer": f"{say.number(guarded)} of {say.plural(len(unacceptable), 'unacceptable output')} "
+            f"{say.verb(guarded, 'are')} guarded by at least one of "
+            f"{say.plural(len(a.data_quality.rules), 'data rule')} and "
+            f"{say.plural(len(ev.output_results), 'output check')}; "
+            f"{say.number(passing)} of {say.plural(len(rules), 'check')} pass on the sample data.",
             "evidence": [
-                f"{u.id}: {u.description} (caught by {', '.join(u.caught_by)})"
-                for u in a.data_quality.unacceptable_outputs
+                f"{u.id}: {u.description} (caught by {say.listing(u.caught_by)})" for u in unacceptable
             ],
         },
         {

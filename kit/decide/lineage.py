@@ -51,5 +51,5 @@ def lineage(answers: Answers, template: OutputTemplate) -> tuple[list[dict], lis
             if not status.verified:
                 gaps.append(Gap(name, f"source {field.source!r} is not verified"))
             if not guards:
-                gaps.append(Gap(name, "no data-quality rule guards this field"))
+                gaps.append(Gap(name, "no data-quality rule guards the field"))
     return rows, gaps

@@ -14,6 +14,7 @@ import nh3
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from kit import phrases
 from kit.paths import TEMPLATES
 
 # No <img>: a shared record must make no request off the file, even one an analyst typed.
@@ -94,7 +95,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(md=markdown, value=value, label=label, pct=lambda x: f"{x:.1%}", columns=columns)
+    env.filters.update(
+        md=markdown, value=value, label=label, pct=phrases.share, columns=columns, plural=phrases.plural
+    )
     env.tests["records"] = is_records
     return env
 

@@ -37,17 +37,21 @@ def validate(project: str | Path) -> Validation:
     """Everything ``wbk validate`` reports about one project; never raises for bad input."""
     result = Validation(str(project))
     try:
-        loaded = answers_io.load(project)
-    except AnswersError as exc:
+        loaded, findings, schema_ok = answers_io.inspect(project)
+    except AnswersError as exc:  # not YAML at all: nothing else can be checked
         result.findings = exc.findings
         return result
-    result.findings = list(loaded.warnings)
-    result.completeness = answers_io.completeness(loaded.answers)
-    result.findings += rules.declaration_findings(loaded) + outputs.declaration_findings(loaded)
-    try:
-        template.load(loaded.project_dir, loaded.answers.data_quality.output_template)
-    except AnswersError as exc:
-        result.findings += exc.findings
+    semantic = rules.declaration_findings(loaded) + outputs.declaration_findings(loaded)
+    if loaded.answers.data_quality.output_template:
+        try:
+            template.load(loaded.project_dir, loaded.answers.data_quality.output_template)
+        except AnswersError as exc:
+            semantic += exc.findings
+    findings += answers_io.not_under(semantic, findings)
+    if schema_ok:
+        result.completeness = answers_io.completeness(loaded.answers)
+        findings += answers_io.completeness_findings(loaded.answers, loaded.document)
+    result.findings = answers_io.sorted_findings(findings)
     return result
 
 
