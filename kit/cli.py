@@ -41,6 +41,20 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_kinds(args: argparse.Namespace) -> int:
+    """The check kinds a rule may name and the output checks an unacceptable output may cite."""
+    from kit.checks.outputs import OUTPUT_CHECKS
+    from kit.checks.rules import CHECKS
+
+    print("rule kinds (data_quality.rules[].check):")
+    for name, kind in CHECKS.items():
+        print(f"  {name:<18} {getattr(kind, 'meaning', '')}")
+    print("output checks (need data_quality.generated_outputs):")
+    for name, (_, meaning) in OUTPUT_CHECKS.items():
+        print(f"  {name:<26} {meaning}")
+    return EXIT_OK
+
+
 def cmd_new(args: argparse.Namespace) -> int:
     from kit.run.project import scaffold
 
@@ -97,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="print errors and the summary only")
 
     _add(sub, "schema", cmd_schema, "print the JSON Schema of the answers file")
+    _add(sub, "kinds", cmd_kinds, "list the check kinds rules may use and the output checks")
 
     p = _add(sub, "new", cmd_new, "create a project folder from the starter or an example")
     p.add_argument("directory", metavar="DIR")

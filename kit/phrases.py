@@ -116,3 +116,9 @@ def verb(count: int, base: str) -> str:
     if count == 1:
         return "has" if base == "have" else "is" if base == "are" else _plural_of(base)
     return base
+
+
+def a(word: str) -> str:
+    """The indefinite article by the word's first letter: a("value") -> "a value", a("opened_on")
+    -> "an opened_on" (a spelling rule: "an hour" and "a unit" are beyond it)."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"

@@ -83,3 +83,7 @@ def test_agreement_tolerance_and_days() -> None:
 )
 def test_verb_agrees_with_its_count(count, base, text) -> None:
     assert phrases.verb(count, base) == text
+
+
+def test_article_by_first_letter() -> None:
+    assert phrases.a("opened_on") == "an opened_on" and phrases.a("salary") == "a salary"

@@ -64,7 +64,7 @@ class Part(BaseModel):
 class Project(Part):
     name: Text = required("What the product is called")
     owner: Text = required("Who answers for this design record")
-    domain: Literal["medical", "finance", "software", "support", "other"] = required(
+    domain: Literal["medical", "finance", "software", "support", "hr", "public_sector", "other"] = required(
         "The field the product works in; decides which reviewer roles are expected"
     )
     as_of: dt.date = required("The date every freshness, audit and sign-off check is evaluated against")
@@ -209,7 +209,7 @@ class SignOff(Part):
 
 
 class TeamMember(Part):
-    role: Text = required("e.g. clinician, patient advocate, compliance")
+    role: Text = required("The discipline; templates/rubrics/roles.yaml lists the roles each domain expects")
     person: Text = required("")
     validates: list[Text] = listing("What this role validates", importance="required")
     sign_off: SignOff = Field(

@@ -143,7 +143,7 @@ def numbers_grounded(report: dict, ctx: Context) -> list[str]:
 OUTPUT_CHECKS: dict[str, tuple[OutputCheck, str]] = {
     "output.sections_present": (sections_present, "every required section of the template is there"),
     "output.values_match": (values_match, "values, units and codes equal the input record's"),
-    "output.ranges_unchanged": (ranges_unchanged, "reference ranges equal the input record's"),
+    "output.ranges_unchanged": (ranges_unchanged, "range fields equal the input record's"),
     "output.flags_consistent": (flags_consistent, "each flag agrees with its value and range"),
     "output.no_extra_tests": (no_extra_tests, "no entry that the input record lacks"),
     "output.numbers_grounded": (numbers_grounded, "every number in free text appears in the input"),

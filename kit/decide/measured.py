@@ -20,6 +20,7 @@ from kit.checks.sources import AuditStatus, SourceStatus
 
 DEFAULT_ROW_NOUN = "row"
 DEFAULT_OUTPUT_NOUN = "generated output"
+SOURCE_REQUIREMENTS = 4  # licence allowed, verified, fresh within its SLA, accessible
 LONGEST_VALUE_LIST = 6  # longer allowed-value lists are counted, not spelled out
 
 
@@ -46,23 +47,26 @@ RULE_FAILURES: dict[str, tuple[str, Callable[[Rule, str, dt.date], str]]] = {
     "unique": ("repeat", lambda r, noun, as_of: f"the {_cols(r)} of an earlier {noun}"),
     "in_set": (
         "have",
-        lambda r, noun, as_of: f"a {r.columns[0]} other than {_values(r.params.get('values', []))}",
+        lambda r, noun, as_of: f"{say.a(r.columns[0])} other than {_values(r.params.get('values', []))}",
     ),
-    "between": ("have", lambda r, noun, as_of: f"a {r.columns[0]} that is not a number {_range(r.params)}"),
+    "between": (
+        "have",
+        lambda r, noun, as_of: f"{say.a(r.columns[0])} that is not a number {_range(r.params)}",
+    ),
     "matches": (
         "have",
-        lambda r, noun, as_of: f"a {r.columns[0]} that does not match {r.params.get('pattern')}",
+        lambda r, noun, as_of: f"{say.a(r.columns[0])} that does not match {r.params.get('pattern')}",
     ),
     "fresh_within": (
         "have",
         lambda r, noun, as_of: (
-            f"a {r.columns[0]} older than {say.days(r.params.get('days', 0))} before {say.date(as_of)}"
+            f"{say.a(r.columns[0])} older than {say.days(r.params.get('days', 0))} before {say.date(as_of)}"
         ),
     ),
     "consistent_flag": (
         "have",
         lambda r, noun, as_of: (
-            f"a {r.columns[0]} that disagrees with {r.columns[1]} against {r.columns[2]}-{r.columns[3]}"
+            f"{say.a(r.columns[0])} that disagrees with {r.columns[1]} against {r.columns[2]}-{r.columns[3]}"
         ),
     ),
 }
@@ -115,20 +119,21 @@ def source_sentence(status: SourceStatus, allowed_licences: list[str], as_of: dt
         )
     if not status.verified:
         parts.append(
-            f"verified on {say.date(status.verified_on)}, after {say.date(as_of)}"
+            f"verified on {say.date(status.verified_on)}, after {say.date(as_of)} (required: before)"
             if status.verified_by and status.verified_on
-            else "no one has verified it (verified_by and verified_on); required: verified before use"
+            else "no one has verified it (required: verified_by and verified_on)"
         )
     if status.stale:
         parts.append(
             f"last updated {say.date(status.last_updated)}, {say.days(status.age_days or 0)} before "
-            f"{say.date(as_of)}; allowed: {say.days(status.freshness_sla_days or 0)}"
+            f"{say.date(as_of)} (allowed: {say.days(status.freshness_sla_days or 0)})"
         )
     if status.stale is None:
-        parts.append("its age is unknown: last_updated or freshness_sla_days is not answered")
+        parts.append("its age is unknown (required: last_updated and freshness_sla_days)")
     if status.access != "granted":
-        parts.append(f"access is {status.access}; required: granted")
-    return f"source {status.id} ({status.name}): " + "; ".join(parts)
+        parts.append(f"access is {status.access} (required: granted)")
+    unmet = f"{say.number(len(parts))} of {say.plural(SOURCE_REQUIREMENTS, 'requirement')} unmet"
+    return f"source {status.id} ({status.name}), {unmet}: " + "; ".join(parts)
 
 
 def audit_sentence(audit: AuditStatus, as_of: dt.date) -> str:
@@ -144,9 +149,13 @@ def audit_sentence(audit: AuditStatus, as_of: dt.date) -> str:
 
 def bias_sentence(measure: BiasResult, noun: str) -> str:
     value = measure.largest_value
+
+    def points(rate: float) -> str:
+        return f"{say.number(round(rate * 100, 1))} percentage points"
+
     return (
-        f"{measure.attribute} = {value} in {say.share(measure.observed[value])} of "
-        f"{say.plural(measure.rows, noun)} against a reference of {say.share(measure.reference[value])}; "
-        f"allowed difference: {say.number(round(measure.tolerance * 100, 6))} percentage points "
+        f"{measure.attribute} is {value} in {say.share(measure.observed[value])} of "
+        f"{say.plural(measure.rows, noun)}, against a reference share of {say.share(measure.reference[value])}: "
+        f"{points(measure.largest_difference)} apart; allowed: {points(measure.tolerance)} "
         f"(chi-square p = {measure.p_value:.3g})"
     )

@@ -33,9 +33,13 @@ from kit.run.progress import Progress
 @dataclass
 class Job:
     project: Path
-    name: str
+    name: str  # the output folder's name (the project folder's, made unique)
     out: Path
     parameters: dict[str, Any]
+    title: str = ""  # what the reader calls it: project.name of the answers, else the folder name
+
+    def __post_init__(self) -> None:
+        self.title = self.title or self.name
 
 
 @dataclass
@@ -88,21 +92,22 @@ def run_project(job: Job, report=None) -> Outcome:
     started = time.perf_counter()
     steps: list[tuple[str, nbformat.NotebookNode]] = []
     failure = None
-    prepared = [(path.stem, prepare(path, job.parameters)) for path in step_notebooks()]
+    prepared = [(path.stem, prepare(path, job.parameters, cwd=job.project)) for path in step_notebooks()]
     kernel = _take_kernel()
     for stem, nb in prepared:
-        report(job.name, stem, "running")
+        report(job.title, stem, "running")
         failure = kernel.run(nb, stem)
+        record.portable(nb, job.project)
         write_atomic(job.out / "notebooks" / f"{stem}.ipynb", nbformat.writes(nb))
         steps.append((stem, nb))
-        report(job.name, stem, "failed" if failure else "done")
+        report(job.title, stem, "failed" if failure else "done")
         if failure:
             release_kernel()  # a failure may leave the kernel in any state: the next project starts fresh
             break
     data = _answers_data(job.project)
     prov = record.provenance(job.project, data, job.parameters)
     if failure:
-        rec = record.failed_record(job.name, failure.as_dict(), prov)
+        rec = record.failed_record(job.title, failure.as_dict(), prov)
     else:
         rec = {**_emitted_record(steps), "status": "ok", "provenance": prov}
     facts = _facts(job, rec)
@@ -168,9 +173,18 @@ def make_jobs(projects: list[str], out: Path, as_of: str | None, jobs: int) -> l
         names[base] = names.get(base, 0) + 1
         name = base if names[base] == 1 else f"{base}-{names[base]}"
         folder = path if path.is_dir() or path.suffix not in {".yaml", ".yml"} else path.parent
-        params = {"project": str(folder), "as_of": as_of, "show_form": False}
-        made.append(Job(folder, name, out / name, params))
+        # Relative to the project: the kernel works in the project folder (see prepare), and
+        # neither the notebooks nor record.json carry this machine's paths.
+        params = {"project": ".", "as_of": as_of, "show_form": False}
+        made.append(Job(folder, name, out / name, params, _title(folder, name, made)))
     return made
+
+
+def _title(folder: Path, name: str, earlier: list[Job]) -> str:
+    """The project's own name for progress lines and the summary; two alike get their folder."""
+    project = _answers_data(folder).get("project")
+    title = str(project.get("name") or name) if isinstance(project, dict) else name
+    return f"{title} ({name})" if any(j.title == title for j in earlier) else title
 
 
 def guarded_run(job: Job, report) -> Outcome:
@@ -178,7 +192,9 @@ def guarded_run(job: Job, report) -> Outcome:
     try:
         return run_project(job, report)
     except Exception as exc:
-        return Outcome(job.name, "failed", 0.0, reason=f"{type(exc).__name__}: {exc}")
+        return Outcome(
+            job.name, "failed", 0.0, record={"project": job.title}, reason=f"{type(exc).__name__}: {exc}"
+        )
 
 
 def _worker(job: Job, queue) -> Outcome:
@@ -203,7 +219,7 @@ def run_projects(projects: list[str], out: Path, jobs: int = 1, as_of: str | Non
     all_jobs = make_jobs(projects, out, as_of, jobs)
     if jobs == 1:
         _start_early()
-    progress = Progress([j.name for j in all_jobs], [p.stem for p in step_notebooks()])
+    progress = Progress([j.title for j in all_jobs], [p.stem for p in step_notebooks()])
     outcomes: list[Outcome] = []
     try:
         if jobs == 1:
@@ -247,7 +263,9 @@ def futures_result(future: cf.Future, job: Job) -> Outcome:
     try:
         return future.result()
     except Exception as exc:  # the worker process itself died
-        return Outcome(job.name, "failed", 0.0, reason=f"{type(exc).__name__}: {exc}")
+        return Outcome(
+            job.name, "failed", 0.0, record={"project": job.title}, reason=f"{type(exc).__name__}: {exc}"
+        )
 
 
 def _write_index(out: Path, outcomes: list[Outcome]) -> None:
@@ -276,7 +294,7 @@ def summary_table(outcomes: list[Outcome]) -> str:
     header = ("project", "status", "decision", "blockers", "conditions", "seconds")
     rows = [
         (
-            o.name,
+            o.record.get("project") or o.name,
             o.status,
             o.record.get("decision") or o.reason,
             str(len(o.record.get("blockers", []))),
