@@ -116,6 +116,35 @@ def test_output_checks_without_generated_outputs_are_located_errors(tmp_path: Pa
     assert all("none are declared" in f.message and f.line > 0 for f in errors)
 
 
+def test_an_output_check_with_nothing_to_check_is_not_run_and_not_a_guard(tmp_path: Path) -> None:
+    """The support template has no range, flag or repeated section: those checks would pass on
+    nothing, so they are not run, and citing one is a located error."""
+    project = copy_example("support_answers", tmp_path)
+    assert {c.id for c in gather(project).output_results} == {
+        "output.sections_present",
+        "output.values_match",
+        "output.numbers_grounded",
+    }
+    apply_edits(project, {"data_quality.unacceptable_outputs[1].caught_by[0]": "output.flags_consistent"})
+    [error] = validate(project).errors
+    assert error.path == "data_quality.unacceptable_outputs[1].caught_by[0]"
+    assert (
+        error.message
+        == "'output.flags_consistent' checks flag fields, and the output template 'Drafted support answer' has none"
+    )
+
+
+def test_a_colon_in_free_text_gets_a_plain_hint(tmp_path: Path) -> None:
+    project = copy_example("job_adverts", tmp_path)
+    path = project / "answers.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "description: One advert per requisition.", "description: Note: one advert."
+    )
+    path.write_text(text, encoding="utf-8")
+    [error] = validate(project).errors
+    assert "put the text in quotes" in error.message and error.line > 0
+
+
 def test_an_unacceptable_output_nothing_ran_for_is_a_condition(tmp_path: Path) -> None:
     """With an empty outputs file the output checks look at nothing: the two unacceptable outputs
     that only output checks catch are guarded by nothing that ran."""

@@ -18,7 +18,7 @@ from typing import Any
 from kit.answers.template import OutputTemplate, Section
 from kit.checks.result import MAX_EXAMPLES, CheckResult
 from kit.checks.rules import dataset_columns, load_dataset
-from kit.findings import AnswersError, Finding
+from kit.findings import AnswersError, Finding, format_path
 
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\d)")
 
@@ -150,6 +150,42 @@ OUTPUT_CHECKS: dict[str, tuple[OutputCheck, str]] = {
 }
 
 
+# What an output check needs in the template to have anything to look at; a check not listed
+# applies to every template. One that does not apply is not run (it would pass on nothing).
+NEEDS: dict[str, tuple[str, Callable[[OutputTemplate], bool]]] = {
+    "output.ranges_unchanged": ("range fields", lambda t: _has_type(t, "range")),
+    "output.flags_consistent": ("flag fields", lambda t: _has_type(t, "flag")),
+    "output.no_extra_tests": (
+        "a repeated section with a key",
+        lambda t: any(s.repeated and s.key for s in t.sections),
+    ),
+}
+
+
+def _has_type(template: OutputTemplate, kind: str) -> bool:
+    return any(f.type == kind for s in template.sections for f in s.fields)
+
+
+def applies(check_id: str, template: OutputTemplate) -> bool:
+    need = NEEDS.get(check_id)
+    return need is None or need[1](template)
+
+
+def citation_findings(loaded, template: OutputTemplate) -> list[Finding]:
+    """An unacceptable output that cites an output check with nothing to check in this template."""
+    out = []
+    for i, item in enumerate(loaded.answers.data_quality.unacceptable_outputs):
+        for j, ref in enumerate(item.caught_by):
+            if ref in NEEDS and not applies(ref, template):
+                loc = ("data_quality", "unacceptable_outputs", i, "caught_by", j)
+                line, column = loaded.document.locate(loc)
+                message = (
+                    f"{ref!r} checks {NEEDS[ref][0]}, and the output template {template.name!r} has none"
+                )
+                out.append(Finding(str(loaded.document.path), line, column, format_path(loc), message))
+    return out
+
+
 def _number(value: Any) -> float | None:
     try:
         number = float(value)
@@ -203,6 +239,8 @@ def read_reports(path: Path) -> list[dict]:
 def check_reports(reports: list[dict], ctx: Context) -> list[CheckResult]:
     results = []
     for check_id, (check, meaning) in OUTPUT_CHECKS.items():
+        if not applies(check_id, ctx.template):
+            continue
         failing, examples = [], []
         for report in reports:
             problems = check(report, ctx)

@@ -44,7 +44,8 @@ def validate(project: str | Path) -> Validation:
     semantic = rules.declaration_findings(loaded) + outputs.declaration_findings(loaded)
     if loaded.answers.data_quality.output_template:
         try:
-            template.load(loaded.project_dir, loaded.answers.data_quality.output_template)
+            tpl = template.load(loaded.project_dir, loaded.answers.data_quality.output_template)
+            semantic += outputs.citation_findings(loaded, tpl)
         except AnswersError as exc:
             semantic += exc.findings
     findings += answers_io.not_under(semantic, findings)
