@@ -71,14 +71,15 @@ RULE_FAILURES: dict[str, tuple[str, Callable[[Rule, str, dt.date], str]]] = {
     ),
 }
 
-# What a failing generated output does, per output check: a verb and the rest.
+# What a failing generated output does, per output check: a verb and the rest; {input} is the
+# noun of the input record it was made from.
 OUTPUT_FAILURES: dict[str, tuple[str, str]] = {
     "output.sections_present": ("lack", "a required section of the output template"),
-    "output.values_match": ("state", "a value that differs from the input record"),
-    "output.ranges_unchanged": ("state", "a range that differs from the input record"),
+    "output.values_match": ("state", "a value that differs from the source {input}"),
+    "output.ranges_unchanged": ("state", "a range that differs from the source {input}"),
     "output.flags_consistent": ("carry", "a flag that disagrees with the value and range beside it"),
-    "output.no_extra_tests": ("hold", "an entry the input record lacks"),
-    "output.numbers_grounded": ("mention", "a number found nowhere in the input record"),
+    "output.no_extra_tests": ("hold", "an entry the source {input} lacks"),
+    "output.numbers_grounded": ("mention", "a number found nowhere in the source {input}"),
 }
 
 
@@ -107,7 +108,9 @@ def rule_sentence(check: CheckResult, rule: Rule, answers: Answers) -> str:
 
 def output_sentence(check: CheckResult, answers: Answers) -> str:
     verb, rest = OUTPUT_FAILURES.get(check.id, ("fail", check.detail or check.id))
-    return _counted(check, output_noun(answers), verb, rest)
+    spec = answers.data_quality.generated_outputs
+    source = row_noun(answers, spec.input_dataset) if spec else "input record"
+    return _counted(check, output_noun(answers), verb, rest.replace("{input}", source))
 
 
 def source_sentence(status: SourceStatus, allowed_licences: list[str], as_of: dt.date) -> str:
