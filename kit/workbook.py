@@ -18,6 +18,7 @@ from kit.checks.result import CheckResult
 from kit.decide.decision import decide, four_questions
 from kit.decide.evidence import Evidence, gather
 from kit.paths import EXAMPLES
+from kit.phrases import plural
 from kit.record import render
 from kit.record.data import RECORD_MIMETYPE
 
@@ -117,7 +118,7 @@ def _checks(title: str, checks: list[CheckResult], intro: str = "", chart: str |
 
 def rules(ev: Evidence) -> Block:
     intro = (
-        f"{len(ev.rule_results)} rules run on the sources' sample files as of {ev.as_of}; "
+        f"{plural(len(ev.rule_results), 'rule')} run on the sources' sample files as of {ev.as_of}; "
         "a rule passes when its pass rate reaches its minimum."
     )
     return Block(_checks("Data-quality rules on the sample data", ev.rule_results, intro, chart="Rules"))
