@@ -94,13 +94,13 @@ def unacceptable_outputs(project: str | Path) -> Block:
     answers = _answers(project)
     found = answers.data_quality.unacceptable_outputs if answers else []
     rows = [
-        {"unacceptable_output": u.description, "caught_by": say.listing(list(u.caught_by))}
+        {"id": u.id, "unacceptable_output": u.description, "caught_by": say.listing(list(u.caught_by))}
         for u in found[:MOST_EXAMPLES]
     ]
     lead = f"This project names {say.plural(len(found), 'unacceptable output')} so far" + (
         ":" if rows else "."
     )
-    return _block(lead, rows, ["unacceptable_output", "caught_by"])
+    return _block(lead, rows, ["id", "unacceptable_output", "caught_by"])
 
 
 def template_fields(project: str | Path) -> Block:

@@ -308,3 +308,52 @@ def test_no_record_holds_another_domains_vocabulary(built, example: str) -> None
             continue
         leaked = [t for t in terms if re.search(t, text, re.IGNORECASE)]
         assert not leaked, f"{example}'s record uses {other}'s words: {leaked}"
+
+
+# --- notebook prose: the kit's tables and the project's own examples --------------------------
+
+
+def test_notebook_prose_names_no_check_kind_role_or_domain_of_its_own() -> None:
+    """Lists in prose come from the kit's tables at run time, never typed into a notebook."""
+    import nbformat
+
+    from kit.checks.outputs import OUTPUT_CHECKS
+    from kit.checks.rules import CHECKS
+    from kit.decide.team import expected_roles
+    from kit.paths import NOTEBOOKS
+
+    domains = ("medical", "finance", "software", "support", "hr", "public_sector")
+    # one-word roles ("legal", "risk") are everyday words; the named roles are the ones to watch
+    roles = {r.role for d in domains for r in expected_roles(d) if " " in r.role}
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        prose = " ".join(
+            c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"
+        )
+        named = [k for k in [*CHECKS, *OUTPUT_CHECKS, *roles] if re.search(rf"\b{re.escape(k)}\b", prose)]
+        assert not named, f"{path.name} types {named} into its prose"
+        for terms in VOCABULARY.values():
+            assert not [t for t in terms if re.search(t, prose, re.IGNORECASE)], path.name
+
+
+def test_guide_tables_list_every_kind_the_kit_runs() -> None:
+    from kit import guide
+    from kit.checks.outputs import OUTPUT_CHECKS
+    from kit.checks.rules import CHECKS
+
+    kinds, outputs = str(guide.check_kinds()), str(guide.output_checks())
+    assert all(f"<td>{k}</td>" in kinds for k in CHECKS) and f"The {len(CHECKS)} rule kinds" in kinds
+    assert all(f"<td>{k}</td>" in outputs for k in OUTPUT_CHECKS)
+    roles = str(guide.roles(ADVERTS))
+    assert "<td>equality and inclusion</td><td>Aylin Demir</td>" in roles
+
+
+def test_guide_shows_the_projects_own_answers_even_while_they_are_invalid(tmp_path: Path) -> None:
+    from kit import guide
+
+    project = copy_example("job_adverts", tmp_path)
+    apply_edits(project, {"project.colour": "blue", "data_quality.rules[0].severity": "fatal"})
+    shown = str(guide.unacceptable_outputs(project))
+    assert "5 unacceptable outputs" in shown and "<td>wrong_pay</td>" in shown
+    assert "requisitions.salary_min" in str(guide.template_fields(project))
+    (project / "answers.yaml").write_text("project: [unclosed\n", encoding="utf-8")
+    assert "none yet" in str(guide.sources(project))
