@@ -173,6 +173,37 @@ def test_every_condition_names_a_measure_and_a_requirement(example: str) -> None
         assert " of " in item.text or "overdue" in item.text or "never" in item.text, item.text
 
 
+def test_blockers_name_a_measure_and_a_requirement_too(tmp_path: Path) -> None:
+    project = copy_example("medical_reports", tmp_path)
+    apply_edits(
+        project,
+        {
+            "data_quality.validation_team[0].role": "informatics lead",
+            "data_strategy.maintenance.bias_checks[0].dataset": "guidelines",
+            "problem_boundaries.data.sources[0].licence": "CC-BY-NC-4.0",
+        },
+    )
+    texts = {b.evidence: b.text for b in decide(gather(project)).blockers}
+    assert texts["data_quality.validation_team"] == (
+        "no clinician on the validation team: 2 of the 3 roles the medical domain expects are covered; "
+        "required: all"
+    )
+    assert texts["bias.sex_mix"].startswith(
+        "check bias.sex_mix could not run (source 'guidelines' has no sample"
+    )
+    assert "required: it runs" in texts["bias.sex_mix"]
+    assert texts["problem_boundaries.data.sources[0].licence"] == (
+        "licence 'CC-BY-NC-4.0' is not among the 3 allowed licences (internal, CC-BY-4.0 and CC0-1.0) "
+        "and the product uses it"
+    )
+    conditions = {c.evidence: c.text for c in decide(gather(project)).conditions}
+    assert conditions["source.lab_results"].startswith("fix before launch: source lab_results (")
+    assert (
+        "1 of 4 requirements unmet: licence 'CC-BY-NC-4.0' is not among the 3"
+        in conditions["source.lab_results"]
+    )
+
+
 def test_a_rule_condition_counts_the_projects_own_rows() -> None:
     """Counted in the source's row_noun, against the rule's required pass rate."""
     outcome = decide(gather(EXAMPLES / "support_answers"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from kit import phrases as say
-from kit.checks.result import CheckResult
 from kit.decide import measured
 from kit.decide.evidence import Evidence
 from kit.decide.team import expected_roles
@@ -53,15 +52,15 @@ def blockers(ev: Evidence) -> list[Item]:
     expected = len(expected_roles(ev.answers.project.domain))
     out += [
         Item(
-            f"no {role} on the validation team of a {ev.answers.project.domain} project: "
-            f"{say.number(expected - len(ev.team.missing_roles))} of {say.plural(expected, 'expected role')} "
-            f"covered; required: all",
+            f"no {role} on the validation team: {say.number(expected - len(ev.team.missing_roles))} of "
+            f"the {say.plural(expected, 'role')} the {ev.answers.project.domain} domain expects are covered; "
+            "required: all",
             "data_quality.validation_team",
         )
         for role in ev.team.missing_roles
     ]
     out += [
-        Item(f"check {c.id} could not run ({c.error}); required: every declared check runs", c.id)
+        Item(f"check {c.id} could not run ({c.error}), so 0 items were checked; required: it runs", c.id)
         for c in ev.checks
         if c.status == "error"
     ]
@@ -72,9 +71,9 @@ def conditions(ev: Evidence) -> list[Item]:
     out = []
     for check in ev.checks:
         if check.status == "fail":
-            out.append(Item(f"fix before launch: {measured_sentence(ev, check)}", check.id))
+            out.append(Item(f"fix before launch: {measured.sentence(ev, check)}", check.id))
         elif check.status == "warn" or (check.family in ("source", "audit", "bias") and check.failed):
-            out.append(Item(f"resolve or accept: {measured_sentence(ev, check)}", check.id))
+            out.append(Item(f"resolve or accept: {measured.sentence(ev, check)}", check.id))
     out += template_gaps(ev)
     out += unguarded_outputs(ev)
     for i, member in enumerate(ev.answers.data_quality.validation_team):
@@ -99,27 +98,6 @@ def conditions(ev: Evidence) -> list[Item]:
             )
         )
     return out
-
-
-def measured_sentence(ev: Evidence, check: CheckResult) -> str:
-    """What the check measured against what the answers require (see kit.decide.measured)."""
-    a = ev.answers
-    if check.family == "rule":
-        rule = next(r for r in a.data_quality.rules if r.id == check.id)
-        return measured.rule_sentence(check, rule, a)
-    if check.family == "output":
-        return measured.output_sentence(check, a)
-    if check.family == "source":
-        status = next(s for s in ev.sources if f"source.{s.id}" == check.id)
-        return measured.source_sentence(status, a.problem_boundaries.legal.allowed_licences, ev.as_of)
-    if check.family == "audit":
-        audit = next(x for x in ev.audits if f"audit.{x.id}" == check.id)
-        return measured.audit_sentence(audit, ev.as_of)
-    measure = next((b for b in ev.bias_measures if f"bias.{b.id}" == check.id), None)
-    if check.family == "bias" and measure is not None:
-        declared = next(b for b in a.data_strategy.maintenance.bias_checks if b.id == measure.id)
-        return measured.bias_sentence(measure, measured.row_noun(a, declared.dataset))
-    return f"{check.id}: {say.of(check.failed, check.checked, 'item')} {say.verb(check.failed, 'fail')}"
 
 
 def template_gaps(ev: Evidence) -> list[Item]:

@@ -17,6 +17,7 @@ from kit.answers.schema import Answers, Rule
 from kit.checks.bias import BiasResult
 from kit.checks.result import CheckResult
 from kit.checks.sources import AuditStatus, SourceStatus
+from kit.decide.evidence import Evidence
 
 DEFAULT_ROW_NOUN = "row"
 DEFAULT_OUTPUT_NOUN = "generated output"
@@ -118,7 +119,8 @@ def source_sentence(status: SourceStatus, allowed_licences: list[str], as_of: dt
     parts = []
     if not status.licence_allowed:
         parts.append(
-            f"licence {status.licence!r} is not among the allowed licences ({say.listing(allowed_licences)})"
+            f"licence {status.licence!r} is not among the {say.plural(len(allowed_licences), 'allowed licence')} "
+            f"({say.listing(allowed_licences)})"
         )
     if not status.verified:
         parts.append(
@@ -162,3 +164,49 @@ def bias_sentence(measure: BiasResult, noun: str) -> str:
         f"{points(measure.largest_difference)} apart; allowed: {points(measure.tolerance)} "
         f"(chi-square p = {measure.p_value:.3g})"
     )
+
+
+# --- one sentence per check, by family ----------------------------------------------------------
+
+
+def _of_rule(ev: Evidence, check: CheckResult) -> str:
+    rule = next(r for r in ev.answers.data_quality.rules if r.id == check.id)
+    return rule_sentence(check, rule, ev.answers)
+
+
+def _of_output(ev: Evidence, check: CheckResult) -> str:
+    return output_sentence(check, ev.answers)
+
+
+def _of_source(ev: Evidence, check: CheckResult) -> str:
+    status = next(s for s in ev.sources if f"source.{s.id}" == check.id)
+    return source_sentence(status, ev.answers.problem_boundaries.legal.allowed_licences, ev.as_of)
+
+
+def _of_audit(ev: Evidence, check: CheckResult) -> str:
+    return audit_sentence(next(a for a in ev.audits if f"audit.{a.id}" == check.id), ev.as_of)
+
+
+def _of_bias(ev: Evidence, check: CheckResult) -> str:
+    measure = next(b for b in ev.bias_measures if f"bias.{b.id}" == check.id)
+    declared = next(b for b in ev.answers.data_strategy.maintenance.bias_checks if b.id == measure.id)
+    return bias_sentence(measure, row_noun(ev.answers, declared.dataset))
+
+
+SENTENCES: dict[str, Callable[[Evidence, CheckResult], str]] = {
+    "rule": _of_rule,
+    "output": _of_output,
+    "source": _of_source,
+    "audit": _of_audit,
+    "bias": _of_bias,
+}
+
+
+def sentence(ev: Evidence, check: CheckResult) -> str:
+    """What the check measured against what the answers require; a family without a sentence of
+    its own (one added later) still says how many of how many failed."""
+    of_family = SENTENCES.get(check.family)
+    if of_family is not None:
+        return of_family(ev, check)
+    counted = say.of(check.failed, check.checked, "item")
+    return f"{check.id}: {counted} {say.verb(check.failed, 'fail')}; allowed: {say.tolerance(check.min_pass_rate)}"
