@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from kit.answers.schema import Rule
 from kit.checks.result import MAX_EXAMPLES, CheckResult
 from kit.findings import Finding, format_path, parse_path
+from kit.phrases import plural
 
 
 class NoParams(BaseModel):
@@ -144,8 +145,8 @@ def declaration_problems(rule: Rule, index: int) -> list[tuple[tuple, str]]:
     problems = []
     least, most = kind.columns
     if len(rule.columns) < least or (most is not None and len(rule.columns) > most):
-        want = str(least) if least == most else f"at least {least}"
-        problems.append(((*base, "columns"), f"{rule.check} takes {want} column(s), got {len(rule.columns)}"))
+        want = plural(least, "column") if least == most else f"at least {plural(least, 'column')}"
+        problems.append(((*base, "columns"), f"{rule.check} takes {want}, got {len(rule.columns)}"))
     try:
         kind.params.model_validate(rule.params)
     except ValidationError as exc:
