@@ -388,3 +388,12 @@ def test_guide_shows_the_projects_own_answers_even_while_they_are_invalid(tmp_pa
     assert "requisitions.salary_min" in str(guide.template_fields(project))
     (project / "answers.yaml").write_text("project: [unclosed\n", encoding="utf-8")
     assert "none yet" in str(guide.sources(project))
+
+
+def test_wbk_kinds_lists_every_rule_kind_and_output_check(capsys) -> None:
+    from kit.checks.outputs import OUTPUT_CHECKS
+    from kit.checks.rules import CHECKS
+
+    assert main(["kinds"]) == 0
+    listed = {line.split()[0] for line in capsys.readouterr().out.splitlines() if line.startswith("  ")}
+    assert listed == set(CHECKS) | set(OUTPUT_CHECKS)

@@ -58,7 +58,8 @@ def inspect(project: str | Path) -> tuple[Loaded, list[Finding], bool]:
     """Every problem of an answers file in one pass, for ``wbk validate``: schema errors, and the
     reference checks run on whatever part of the file does validate (see ``salvage``), so fixing
     one problem never reveals the next. Returns the (possibly salvaged) answers, the findings
-    sorted by line, and whether the schema held. Raises AnswersError only for unreadable YAML."""
+    (``sorted_findings`` orders them by line) and whether the schema held. Raises AnswersError
+    only when the file cannot be read as YAML at all."""
     document = yamlfile.read(answers_path(project))
     try:
         answers, schema = validate_data(document, document.data), []
