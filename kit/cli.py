@@ -14,6 +14,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from kit.phrases import of, plural
     from kit.run.project import validate
 
     status = EXIT_OK
@@ -24,8 +25,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(finding)
         verdict = "valid" if result.ok(args.strict) else "INVALID"
         done = result.completeness
-        complete = f", {done.ratio:.0%} complete ({done.filled}/{done.total} fields)" if done else ""
-        print(f"{project}: {verdict}{complete}, {len(result.errors)} errors, {len(result.warnings)} warnings")
+        complete = f", {of(done.filled, done.total, 'field')} answered" if done else ""
+        print(
+            f"{project}: {verdict}{complete}, {plural(len(result.errors), 'error')}, {plural(len(result.warnings), 'warning')}"
+        )
         if not result.ok(args.strict):
             status = EXIT_FINDINGS
     return status
@@ -35,6 +38,20 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from kit.answers.schema import json_schema
 
     print(json.dumps(json_schema(), indent=2, sort_keys=False))
+    return EXIT_OK
+
+
+def cmd_kinds(args: argparse.Namespace) -> int:
+    """The check kinds a rule may name and the output checks an unacceptable output may cite."""
+    from kit.checks.outputs import OUTPUT_CHECKS
+    from kit.checks.rules import CHECKS
+
+    print("rule kinds (data_quality.rules[].check):")
+    for name, kind in CHECKS.items():
+        print(f"  {name:<18} {getattr(kind, 'meaning', '')}")
+    print("output checks (need data_quality.generated_outputs):")
+    for name, (_, meaning) in OUTPUT_CHECKS.items():
+        print(f"  {name:<26} {meaning}")
     return EXIT_OK
 
 
@@ -133,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="print errors and the summary only")
 
     _add(sub, "schema", cmd_schema, "print the JSON Schema of the answers file")
+    _add(sub, "kinds", cmd_kinds, "list the check kinds rules may use and the output checks")
 
     p = _add(sub, "new", cmd_new, "create a project folder from the starter or an example")
     p.add_argument("directory", metavar="DIR")

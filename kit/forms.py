@@ -22,6 +22,7 @@ from kit.answers import loading as answers_io
 from kit.answers import yamlfile
 from kit.answers.schema import STEP_KEYS, json_schema
 from kit.findings import AnswersError, Finding, parse_path
+from kit.phrases import plural
 
 DROPPED = {
     "minLength",
@@ -249,7 +250,9 @@ class StepForm:
             answers_io.save(self.document, self.collected())
         except AnswersError as exc:
             self._show_errors(exc.findings)
-            self.status.value = f"<b style='color:#b00020'>Not saved: {len(exc.findings)} problem(s)</b>"
+            self.status.value = (
+                f"<b style='color:#b00020'>Not saved: {plural(len(exc.findings), 'problem')}</b>"
+            )
             return False
         self.document = yamlfile.read(self.path)
         self.status.value = f"Saved to {self.path.name} at {dt.datetime.now():%H:%M:%S}"

@@ -92,3 +92,33 @@ def listing(items: Sequence[str], conjunction: str = "and") -> str:
 def flag(value: bool, yes: str, no: str) -> str:
     """A boolean answer in words ("a person reviews every output" / "... does not ...")."""
     return yes if value else no
+
+
+def agree(count: int, one: str, many: str) -> str:
+    """The verb form that agrees with a count: agree(1, "has", "have") -> "has"."""
+    return one if count == 1 else many
+
+
+def tolerance(min_pass_rate: float) -> str:
+    """The share of failures a requirement allows: min_pass_rate 0.95 -> "5 %", 1.0 -> "0 %"."""
+    allowed = max(0.0, 1.0 - min_pass_rate)
+    return share(round(allowed, 12))
+
+
+def days(count: int) -> str:
+    """days(1) -> "1 day"; days(400) -> "400 days"."""
+    return plural(count, "day")
+
+
+def verb(count: int, base: str) -> str:
+    """The present-tense verb that agrees with a count: verb(1, "have") -> "has", verb(2, "have")
+    -> "have", verb(1, "carry") -> "carries", verb(1, "lack") -> "lacks"."""
+    if count == 1:
+        return "has" if base == "have" else "is" if base == "are" else _plural_of(base)
+    return base
+
+
+def a(word: str) -> str:
+    """The indefinite article by the word's first letter: a("value") -> "a value", a("opened_on")
+    -> "an opened_on" (a spelling rule: "an hour" and "a unit" are beyond it)."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"

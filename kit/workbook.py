@@ -56,7 +56,7 @@ def resolve_project(project: str | Path) -> Path:
     """A project path as given, else relative to the kit's own folders (notebooks run in notebooks/)."""
     path = Path(project).expanduser()
     if path.exists() or path.is_absolute():
-        return path.resolve()
+        return path  # as given: a relative path keeps this machine's folders out of the outputs
     beside_kit = EXAMPLES.parent / path  # the checkout, or the data folder inside a wheel
     return beside_kit.resolve() if beside_kit.exists() else path
 

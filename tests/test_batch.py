@@ -69,7 +69,7 @@ def test_record_json_carries_decision_checks_and_provenance(build: Path) -> None
     assert prov["answers_sha256"] == sha256(EXAMPLES / "medical_reports" / "answers.yaml")
     assert prov["inputs"]["data/lab_results.csv"] == sha256(EXAMPLES / "medical_reports/data/lab_results.csv")
     assert "kit:templates/rubrics/solution_fit.yaml" in prov["inputs"]
-    assert prov["parameters"] == {"project": str(EXAMPLES / "medical_reports"), "as_of": None}
+    assert prov["parameters"] == {"project": ".", "as_of": None}
 
 
 def test_decisions_of_the_three_examples(build: Path) -> None:

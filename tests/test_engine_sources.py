@@ -202,7 +202,8 @@ def test_validate_and_run_both_exit_1_with_the_located_error(tmp_path: Path, com
     output = done.stdout + done.stderr
     assert "Traceback" not in output
     assert (
-        f"{project / 'answers.yaml'}:{PATIENTS_SAMPLE}: error: problem_boundaries.data.sources[1].sample: "
+        # validate names the file as given; a run names it relative to the project (no machine paths)
+        f"answers.yaml:{PATIENTS_SAMPLE}: error: problem_boundaries.data.sources[1].sample: "
         "x.csv is empty" in output
     )
 

@@ -59,3 +59,31 @@ def test_of_and_numbers_and_lists_and_dates() -> None:
     assert phrases.number(1234567) == "1,234,567" and phrases.number(0.25) == "0.25"
     assert phrases.listing(["a", "b", "c"]) == "a, b and c" and phrases.listing(["a"]) == "a"
     assert phrases.date(dt.date(2026, 11, 24)) == "2026-11-24"
+
+
+def test_agreement_tolerance_and_days() -> None:
+    assert phrases.agree(1, "has", "have") == "has" and phrases.agree(0, "has", "have") == "have"
+    assert phrases.tolerance(1.0) == "0 %" and phrases.tolerance(0.95) == "5 %"
+    assert phrases.tolerance(0.999) == "0.1 %" and phrases.tolerance(0.0) == "100 %"
+    assert phrases.days(1) == "1 day" and phrases.days(1200) == "1,200 days"
+
+
+@pytest.mark.parametrize(
+    ("count", "base", "text"),
+    [
+        (1, "have", "has"),
+        (2, "have", "have"),
+        (0, "have", "have"),
+        (1, "carry", "carries"),
+        (1, "lack", "lacks"),
+        (1, "are", "is"),
+        (3, "repeat", "repeat"),
+        (1, "miss", "misses"),
+    ],
+)
+def test_verb_agrees_with_its_count(count, base, text) -> None:
+    assert phrases.verb(count, base) == text
+
+
+def test_article_by_first_letter() -> None:
+    assert phrases.a("opened_on") == "an opened_on" and phrases.a("salary") == "a salary"

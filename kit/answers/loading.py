@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticUndefined
 
 from kit.answers import yamlfile
 from kit.answers.schema import Answers
@@ -52,6 +53,66 @@ def load(project: str | Path) -> Loaded:
         document,
         [f for f in problems if f.severity == "warning"] + completeness_findings(answers, document),
     )
+
+
+def inspect(project: str | Path) -> tuple[Loaded, list[Finding], bool]:
+    """Every problem of an answers file in one pass, for ``wbk validate``: schema errors, and the
+    reference checks run on whatever part of the file does validate (see ``salvage``), so fixing
+    one problem never reveals the next. Returns the (possibly salvaged) answers, the findings
+    (``sorted_findings`` orders them by line) and whether the schema held. Raises AnswersError
+    only when the file cannot be read as YAML at all."""
+    document = yamlfile.read(answers_path(project))
+    try:
+        answers, schema = validate_data(document, document.data), []
+    except AnswersError as exc:
+        answers, schema = salvage(Answers, document.data), exc.findings
+    loaded = Loaded(answers, document)
+    semantic = check_references(answers, document)
+    return loaded, schema + not_under(semantic, schema), not schema
+
+
+def not_under(findings: list[Finding], errors: list[Finding]) -> list[Finding]:
+    """Findings that say something new: not at or under the path of a schema error (a salvaged
+    field that failed is left empty, and its emptiness is no second problem)."""
+    broken = [parse_path(e.path) for e in errors if e.path]
+    return [f for f in findings if not any(parse_path(f.path)[: len(b)] == b for b in broken)]
+
+
+def sorted_findings(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.file, f.line or 10**9, f.column, f.path))
+
+
+def salvage(model: type[BaseModel], raw: Any) -> Any:
+    """What validates of ``raw``, field by field, as a ``model`` built without validation. A field
+    that fails is left empty ([], {}, "" or its default) and an invalid list item or nested
+    part is salvaged the same way, so its id and valid fields still take part in the checks."""
+    raw = raw if isinstance(raw, dict) else {}
+    probe, values = model.model_construct(), {}
+    for name, info in model.model_fields.items():
+        if name in raw:
+            try:  # validates this one field with all its constraints
+                model.__pydantic_validator__.validate_assignment(probe, name, raw[name])
+                values[name] = probe.__dict__[name]
+                continue
+            except ValidationError:
+                pass
+        values[name] = _salvaged_value(info, raw.get(name))
+    return model.model_construct(**values)
+
+
+def _salvaged_value(info: Any, value: Any) -> Any:
+    annotation = info.annotation
+    inner = _inner_model(annotation)
+    is_model = isinstance(inner, type) and issubclass(inner, BaseModel)
+    if typing.get_origin(annotation) is list:
+        items = value if isinstance(value, list) else []
+        return [salvage(inner, item) for item in items] if is_model else []
+    if is_model and info.is_required():
+        return salvage(inner, value)
+    if typing.get_origin(annotation) is dict:
+        return {}
+    default = info.get_default(call_default_factory=True)
+    return "" if default is PydanticUndefined else default  # "": no id, no check, no column
 
 
 def validate_data(document: yamlfile.Document, data: Any) -> Answers:

@@ -102,7 +102,7 @@ class Part(BaseModel):
 class Project(Part):
     name: Text = required("What the product is called")
     owner: Text = required("Who answers for this design record")
-    domain: Literal["medical", "finance", "software", "support", "other"] = required(
+    domain: Literal["medical", "finance", "software", "support", "hr", "public_sector", "other"] = required(
         "The field the product works in; decides which reviewer roles are expected"
     )
     as_of: dt.date = required("The date every freshness, audit and sign-off check is evaluated against")
@@ -162,6 +162,9 @@ class Source(Part):
         description="Column of the sample that dates its rows; its newest date is the measured last update"
     )
     scope: Literal["domain", "broad"] = required("Domain-specific (curated) or broad (general) content")
+    row_noun: MaybeText = optional(
+        description="What one row of the sample is, singular (e.g. claim): the record counts rows in it"
+    )
 
 
 class DataAvailability(Part):
@@ -277,7 +280,7 @@ class SignOff(Part):
 
 
 class TeamMember(Part):
-    role: Text = required("e.g. clinician, patient advocate, compliance")
+    role: Text = required("The discipline; templates/rubrics/roles.yaml lists the roles each domain expects")
     person: Text = required("")
     validates: list[Text] = listing("What this role validates", importance="required")
     sign_off: SignOff = Field(
@@ -292,6 +295,9 @@ class GeneratedOutputs(Part):
     path: str = required("JSONL of generated outputs, relative to the project")
     input_dataset: Ident = required("Source id of the input records")
     record_id: str = required("Column of the input that each output's record_id refers to")
+    noun: MaybeText = optional(
+        description="What one output is, singular (e.g. drafted letter): the record counts outputs in it"
+    )
 
 
 class DataQuality(Part):

@@ -146,7 +146,20 @@ def _marked(name: str, exc: MarkedYAMLError) -> Finding:
     mark = exc.problem_mark or exc.context_mark
     problem = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "not valid YAML"
     line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-    return Finding(name, line, column, "", f"YAML syntax: {problem}")
+    return Finding(name, line, column, "", f"YAML syntax: {problem}{_hint(problem)}")
+
+
+# Plain-language hints for the YAML mistakes people make in free text.
+COLON = "a colon and a space inside unquoted text start a new key: put the text in quotes"
+HINTS = {
+    "mapping values are not allowed here": COLON + " or write it on the next lines after '>-'",
+    "but got ':'": COLON,
+    "found character '\\t'": "YAML indents with spaces, not tabs",
+}
+
+
+def _hint(problem: str) -> str:
+    return next((f" ({hint})" for known, hint in HINTS.items() if known in problem), "")
 
 
 def _aliases(name: str, text: str):

@@ -67,7 +67,9 @@ def _rule_ids(s: Subject) -> list[str]:
 
 
 def _output_ids(s: Subject) -> list[str]:
-    return list(outputs.OUTPUT_CHECKS) if s.answers.data_quality.generated_outputs else []
+    if not s.answers.data_quality.generated_outputs:
+        return []
+    return [c for c in outputs.OUTPUT_CHECKS if outputs.applies(c, s.template)]
 
 
 def _source_ids(s: Subject) -> list[str]:
@@ -157,17 +159,26 @@ def declaration_findings(loaded) -> list[Finding]:
 
 
 def _catcher_findings(loaded) -> list[Finding]:
+    """Every check an unacceptable output names must exist and run: a rule id, or an output check
+    of a project that declares generated outputs."""
     dq = loaded.answers.data_quality
-    catchers = {r.id for r in dq.rules} | set(outputs.OUTPUT_CHECKS)  # output checks catch too
-    return [
-        loaded.document.finding(
-            ("data_quality", "unacceptable_outputs", i, "caught_by", j),
-            f"{ref!r} is neither a rule id nor an output check" + did_you_mean(ref, sorted(catchers)),
-        )
-        for i, item in enumerate(dq.unacceptable_outputs)
-        for j, ref in enumerate(item.caught_by)
-        if ref not in catchers
-    ]
+    rules_ids, output_ids = {r.id for r in dq.rules}, set(outputs.OUTPUT_CHECKS)
+    out = []
+    for i, item in enumerate(dq.unacceptable_outputs):
+        for j, ref in enumerate(item.caught_by):
+            loc = ("data_quality", "unacceptable_outputs", i, "caught_by", j)
+            if ref in output_ids and not dq.generated_outputs:
+                message = (
+                    f"{ref!r} checks generated outputs, but none are declared "
+                    "(data_quality.generated_outputs), so it never runs and guards nothing"
+                )
+                out.append(loaded.document.finding(loc, message))
+            elif ref not in rules_ids | output_ids:
+                hint = did_you_mean(ref, sorted(rules_ids | output_ids))
+                out.append(
+                    loaded.document.finding(loc, f"{ref!r} is neither a rule id nor an output check{hint}")
+                )
+    return out
 
 
 def run_family(family: Family, subject: Subject) -> list[CheckResult]:

@@ -18,7 +18,7 @@ from typing import Any
 from kit.answers.template import OutputTemplate, Section
 from kit.checks.engine import datasets
 from kit.checks.result import MAX_EXAMPLES, CheckResult, could_not_run
-from kit.findings import AnswersError, Finding
+from kit.findings import AnswersError, Finding, format_path
 
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\d)")
 
@@ -143,11 +143,47 @@ def numbers_grounded(report: dict, ctx: Context) -> list[str]:
 OUTPUT_CHECKS: dict[str, tuple[OutputCheck, str]] = {
     "output.sections_present": (sections_present, "every required section of the template is there"),
     "output.values_match": (values_match, "values, units and codes equal the input record's"),
-    "output.ranges_unchanged": (ranges_unchanged, "reference ranges equal the input record's"),
+    "output.ranges_unchanged": (ranges_unchanged, "range fields equal the input record's"),
     "output.flags_consistent": (flags_consistent, "each flag agrees with its value and range"),
     "output.no_extra_tests": (no_extra_tests, "no entry that the input record lacks"),
     "output.numbers_grounded": (numbers_grounded, "every number in free text appears in the input"),
 }
+
+
+# What an output check needs in the template to have anything to look at; a check not listed
+# applies to every template. One that does not apply is not run (it would pass on nothing).
+NEEDS: dict[str, tuple[str, Callable[[OutputTemplate], bool]]] = {
+    "output.ranges_unchanged": ("range fields", lambda t: _has_type(t, "range")),
+    "output.flags_consistent": ("flag fields", lambda t: _has_type(t, "flag")),
+    "output.no_extra_tests": (
+        "a repeated section with a key",
+        lambda t: any(s.repeated and s.key for s in t.sections),
+    ),
+}
+
+
+def _has_type(template: OutputTemplate, kind: str) -> bool:
+    return any(f.type == kind for s in template.sections for f in s.fields)
+
+
+def applies(check_id: str, template: OutputTemplate) -> bool:
+    need = NEEDS.get(check_id)
+    return need is None or need[1](template)
+
+
+def citation_findings(loaded, template: OutputTemplate) -> list[Finding]:
+    """An unacceptable output that cites an output check with nothing to check in this template."""
+    out = []
+    for i, item in enumerate(loaded.answers.data_quality.unacceptable_outputs):
+        for j, ref in enumerate(item.caught_by):
+            if ref in NEEDS and not applies(ref, template):
+                loc = ("data_quality", "unacceptable_outputs", i, "caught_by", j)
+                line, column = loaded.document.locate(loc)
+                message = (
+                    f"{ref!r} checks {NEEDS[ref][0]}, and the output template {template.name!r} has none"
+                )
+                out.append(Finding(str(loaded.document.path), line, column, format_path(loc), message))
+    return out
 
 
 def _number(value: Any) -> float | None:
@@ -203,6 +239,8 @@ def read_reports(path: Path) -> list[dict]:
 def check_reports(reports: list[dict], ctx: Context) -> list[CheckResult]:
     results = []
     for check_id, (check, meaning) in OUTPUT_CHECKS.items():
+        if not applies(check_id, ctx.template):
+            continue
         try:
             failing, examples = _apply(check, reports, ctx)
         except Exception as exc:  # a check that raises is an error of that check, never a pass

@@ -25,6 +25,7 @@ from kit.checks.engine.count import count
 from kit.checks.engine.kinds import KINDS, Context, RuleError
 from kit.checks.result import CheckResult
 from kit.findings import Finding, format_path
+from kit.phrases import plural
 
 CHECKS = KINDS  # the check kinds, by name (kept under its old name for callers)
 
@@ -44,8 +45,11 @@ def declaration_problems(rule: Rule, index: int) -> list[tuple[tuple, str]]:
     problems = []
     least, most = kind.columns
     if len(rule.columns) < least or (most is not None and len(rule.columns) > most):
-        want = str(least) if least == most else f"at least {least}" if most is None else f"{least} to {most}"
-        problems.append(((*base, "columns"), f"{rule.check} takes {want} column(s), got {len(rule.columns)}"))
+        if least == most:
+            want = plural(least, "column")
+        else:
+            want = f"at least {plural(least, 'column')}" if most is None else f"{least} to {most} columns"
+        problems.append(((*base, "columns"), f"{rule.check} takes {want}, got {len(rule.columns)}"))
     try:
         kind.params.model_validate(rule.params)
     except ValidationError as exc:

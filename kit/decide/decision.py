@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from kit import phrases as say
+from kit.decide import measured
 from kit.decide.evidence import Evidence
+from kit.decide.team import expected_roles
 
 GO, CONDITIONS, NO_GO, DETERMINISTIC = "GO", "GO WITH CONDITIONS", "NO-GO", "USE A DETERMINISTIC SYSTEM"
 
@@ -65,14 +68,21 @@ def sign_off_items(ev: Evidence, wording: dict) -> list[Item]:
 def blockers(ev: Evidence) -> list[Item]:
     out = [Item(issue.problem, issue.evidence) for issue in ev.legal if issue.blocking]
     out += sign_off_items(ev, BLOCKING_SIGN_OFFS)
+    expected = len(expected_roles(ev.answers.project.domain))
     out += [
         Item(
-            f"no {role} on the validation team of a {ev.answers.project.domain} project",
+            f"no {role} on the validation team: {say.number(expected - len(ev.team.missing_roles))} of "
+            f"the {say.plural(expected, 'role')} the {ev.answers.project.domain} domain expects are covered; "
+            "required: all",
             "data_quality.validation_team",
         )
         for role in ev.team.missing_roles
     ]
-    out += [Item(f"check {c.id} could not run: {c.error}", c.id) for c in ev.checks if c.status == "error"]
+    out += [
+        Item(f"check {c.id} could not run ({c.error}), so 0 items were checked; required: it runs", c.id)
+        for c in ev.checks
+        if c.status == "error"
+    ]
     return out
 
 
@@ -80,27 +90,55 @@ def conditions(ev: Evidence) -> list[Item]:
     out = []
     for check in ev.checks:
         if check.status == "fail":
-            out.append(
-                Item(
-                    f"fix before launch: {check.id} fails on {check.failed} of {check.checked} "
-                    f"({check.pass_rate:.1%} pass, {check.min_pass_rate:.0%} required)",
-                    check.id,
-                )
-            )
+            out.append(Item(f"fix before launch: {measured.sentence(ev, check)}", check.id))
         elif check.status == "warn" or (check.family in ("source", "audit", "bias") and check.failed):
-            out.append(Item(f"resolve or accept: {check.id}: {check.detail}", check.id))
-    out += [
-        Item(f"template gap: {gap.field}: {gap.problem}", "data_quality.output_template") for gap in ev.gaps
-    ]
+            out.append(Item(f"resolve or accept: {measured.sentence(ev, check)}", check.id))
+    out += template_gaps(ev)
+    out += unguarded_outputs(ev)
     out += sign_off_items(ev, CONDITIONAL_SIGN_OFFS)
     pb = ev.answers.problem_boundaries.appropriateness
     if ev.verdict.id == "genai_with_review" and not pb.human_curates_outputs:
         out.append(
             Item(
-                "the rubric requires a person to review every output; the answers say no one does",
+                f"the verdict {ev.verdict.label} requires a person to review every output; "
+                "answered: no one does (human_curates_outputs: false)",
                 "problem_boundaries.appropriateness.human_curates_outputs",
             )
         )
+    return out
+
+
+def template_gaps(ev: Evidence) -> list[Item]:
+    """One condition per kind of gap: how many output fields taken from input data have it."""
+    fed = sum(1 for s in ev.template.sections for f in s.fields if not f.generated)
+    by_problem: dict[str, list[str]] = {}
+    for gap in ev.gaps:
+        by_problem.setdefault(gap.problem, []).append(gap.field)
+    return [
+        Item(
+            f"template gap: {say.of(len(fields), fed, 'input-fed output field')}: {problem} "
+            f"({say.listing(fields)}); allowed: none",
+            "data_quality.output_template",
+        )
+        for problem, fields in by_problem.items()
+    ]
+
+
+def unguarded_outputs(ev: Evidence) -> list[Item]:
+    """An unacceptable output that no rule or output check which ran on data guards."""
+    ran = {c.id for c in ev.rule_results + ev.output_results if c.status != "error" and c.checked}
+    out = []
+    for i, item in enumerate(ev.answers.data_quality.unacceptable_outputs):
+        guards = [ref for ref in item.caught_by if ref in ran]
+        if not guards:
+            named = say.plural(len(item.caught_by), "named check")
+            out.append(
+                Item(
+                    f"unacceptable output {item.id} ({item.description}) is guarded by 0 of its {named} "
+                    f"({say.listing(item.caught_by) or 'none'}): none ran on data; required: at least 1",
+                    f"data_quality.unacceptable_outputs[{i}].caught_by",
+                )
+            )
     return out
 
 
@@ -130,6 +168,8 @@ def four_questions(ev: Evidence, decision: Decision) -> list[dict]:
     a = ev.answers
     rules = ev.rule_results + ev.output_results
     passing = sum(c.status == "pass" for c in rules)
+    unacceptable = a.data_quality.unacceptable_outputs
+    guarded = len(unacceptable) - len(unguarded_outputs(ev))
     return [
         {
             "question": "What outcomes are we optimising for?",
@@ -151,12 +191,13 @@ def four_questions(ev: Evidence, decision: Decision) -> list[dict]:
         },
         {
             "question": "What data quality is required?",
-            "answer": f"{len(a.data_quality.rules)} data rules and {len(ev.output_results)} output checks "
-            f"guard {len(a.data_quality.unacceptable_outputs)} kinds of unacceptable output; "
-            f"{passing} of {len(rules)} pass on the sample data.",
+            "answer": f"{say.number(guarded)} of {say.plural(len(unacceptable), 'unacceptable output')} "
+            f"{say.verb(guarded, 'are')} guarded by at least one of "
+            f"{say.plural(len(a.data_quality.rules), 'data rule')} and "
+            f"{say.plural(len(ev.output_results), 'output check')}; "
+            f"{say.number(passing)} of {say.plural(len(rules), 'check')} pass on the sample data.",
             "evidence": [
-                f"{u.id}: {u.description} (caught by {', '.join(u.caught_by)})"
-                for u in a.data_quality.unacceptable_outputs
+                f"{u.id}: {u.description} (caught by {say.listing(u.caught_by)})" for u in unacceptable
             ],
         },
         {

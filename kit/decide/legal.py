@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from kit.answers.schema import Answers
 from kit.checks.sources import inventory, used_sources
+from kit.phrases import listing, plural
 
 
 @dataclass
@@ -27,7 +28,8 @@ def register(answers: Answers, as_of: dt.date, template=None) -> list[LegalIssue
             issues.append(
                 LegalIssue(
                     f"source {status.id}",
-                    f"licence {status.licence!r} is not in the allowed list"
+                    f"licence {status.licence!r} is not among the "
+                    f"{plural(len(legal.allowed_licences), 'allowed licence')} ({listing(legal.allowed_licences)})"
                     + (" and the product uses it" if in_use else "; the product must not use it"),
                     blocking=in_use,
                     evidence=f"problem_boundaries.data.sources[{i}].licence",

@@ -52,5 +52,5 @@ def lineage(answers: Answers, template: OutputTemplate, as_of: dt.date) -> tuple
             if not status.verified:
                 gaps.append(Gap(name, f"source {field.source!r} is not verified"))
             if not guards:
-                gaps.append(Gap(name, "no data-quality rule guards this field"))
+                gaps.append(Gap(name, "no data-quality rule guards the field"))
     return rows, gaps

@@ -21,7 +21,7 @@ class Factor(BaseModel):
     answer: str
     weight: float
     scores: dict[str, float]
-    because: str
+    because: str | dict[str, str]  # one text with {value}, or a text per value
 
 
 class VerdictBand(BaseModel):
@@ -108,6 +108,12 @@ def _text(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def _because(factor: Factor, value: str) -> str:
+    if isinstance(factor.because, dict):
+        return factor.because.get(value) or f"{factor.answer} is {value}"
+    return factor.because.format(value=value.replace("-", " "))
+
+
 def decide(answers: Appropriateness, rubric: Rubric, rubric_name: str = "") -> Verdict:
     reasons, total = [], 0.0
     for factor in rubric.factors:
@@ -119,7 +125,7 @@ def decide(answers: Appropriateness, rubric: Rubric, rubric_name: str = "") -> V
                 ANSWER_PREFIX + factor.answer,
                 value,
                 points,
-                factor.because.format(value=value.replace("-", " ")),
+                _because(factor, value),
             )
         )
     band = next(v for v in rubric.verdicts if v.max_score is None or total <= v.max_score)

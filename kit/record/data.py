@@ -65,6 +65,29 @@ def provenance(project_dir: Path, answers: dict[str, Any], parameters: dict[str,
     }
 
 
+def portable(nb: Any, project_dir: Path) -> None:
+    """An executed notebook without this machine's paths, in place: an error's traceback is cut
+    to its message (its frames name files of this machine), and the project folder reads ".".
+    A reader of the shared record needs what went wrong, not where the kit is installed."""
+    folder = str(project_dir.resolve())
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+            for key in ("text", "evalue", "traceback"):
+                if key in output:
+                    output[key] = _without(output[key], folder)
+            for mime, body in output.get("data", {}).items():
+                if mime.startswith("text/"):
+                    output["data"][mime] = _without(body, folder)
+
+
+def _without(value: Any, folder: str) -> Any:
+    if isinstance(value, list):
+        return [_without(v, folder) for v in value]
+    return value.replace(folder + "/", "").replace(folder, ".") if isinstance(value, str) else value
+
+
 def failed_record(project: str, failure: dict[str, Any], prov: dict[str, Any]) -> dict[str, Any]:
     return {
         "project": project,

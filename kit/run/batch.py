@@ -13,6 +13,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime as dt
 import multiprocessing as mp
+import os
 import sys
 import threading
 import time
@@ -37,10 +38,14 @@ from kit.run.progress import Progress
 @dataclass
 class Job:
     project: Path
-    name: str
+    name: str  # the output folder's name (the project folder's, made unique)
     out: Path
     parameters: dict[str, Any]
     pdf: bool = False  # also write record.pdf (kit.record.pdf)
+    title: str = ""  # what the reader calls it: project.name of the answers, else the folder name
+
+    def __post_init__(self) -> None:
+        self.title = self.title or self.name
 
 
 @dataclass
@@ -94,21 +99,22 @@ def run_project(job: Job, folder: Path, report=None) -> Outcome:
     started = time.perf_counter()
     steps: list[tuple[str, nbformat.NotebookNode]] = []
     failure = None
-    prepared = [(path.stem, prepare(path, job.parameters)) for path in step_notebooks()]
+    prepared = [(path.stem, prepare(path, job.parameters, cwd=job.project)) for path in step_notebooks()]
     kernel = _take_kernel()
     for stem, nb in prepared:
-        report(job.name, stem, "running")
+        report(job.title, stem, "running")
         failure = kernel.run(nb, stem)
+        record.portable(nb, job.project)
         write_atomic(folder / "notebooks" / f"{stem}.ipynb", nbformat.writes(nb))
         steps.append((stem, nb))
-        report(job.name, stem, "failed" if failure else "done")
+        report(job.title, stem, "failed" if failure else "done")
         if failure:
             release_kernel()  # a failure may leave the kernel in any state: the next project starts fresh
             break
     data = _answers_data(job.project)
     prov = record.provenance(job.project, data, job.parameters)
     if failure:
-        rec = record.failed_record(job.name, failure.as_dict(), prov)
+        rec = record.failed_record(job.title, failure.as_dict(), prov)
     else:
         rec = {**_emitted_record(steps), "status": "ok", "provenance": prov}
     facts = _facts(job, rec)
@@ -188,11 +194,20 @@ def make_jobs(
         name = base if names[base] == 1 else f"{base}-{names[base]}"
         folder = path if path.is_dir() or path.suffix not in {".yaml", ".yml"} else path.parent
         baseline = baselines.for_project(name) if baselines else None
-        params = {"project": str(folder), "as_of": as_of, "show_form": False}
+        # Relative to the project: the kernel works in the project folder (see prepare), and
+        # neither the notebooks nor record.json carry this machine's paths.
+        params = {"project": ".", "as_of": as_of, "show_form": False}
         if baseline:  # a first run has none; the notebooks' default (None) stands
-            params["baseline"] = baseline
-        made.append(Job(folder, name, out / name, params, pdf))
+            params["baseline"] = os.path.relpath(baseline, folder)
+        made.append(Job(folder, name, out / name, params, pdf=pdf, title=_title(folder, name, made)))
     return made
+
+
+def _title(folder: Path, name: str, earlier: list[Job]) -> str:
+    """The project's own name for progress lines and the summary; two alike get their folder."""
+    project = _answers_data(folder).get("project")
+    title = str(project.get("name") or name) if isinstance(project, dict) else name
+    return f"{title} ({name})" if any(j.title == title for j in earlier) else title
 
 
 def guarded_run(job: Job, report) -> Outcome:
@@ -203,7 +218,9 @@ def guarded_run(job: Job, report) -> Outcome:
         with staging.project_folder(job.out.parent, job.name) as folder:
             return run_project(job, folder, report)
     except Exception as exc:
-        return Outcome(job.name, "failed", 0.0, reason=f"{type(exc).__name__}: {exc}")
+        return Outcome(
+            job.name, "failed", 0.0, record={"project": job.title}, reason=f"{type(exc).__name__}: {exc}"
+        )
 
 
 def _worker(job: Job, queue) -> Outcome:
@@ -263,7 +280,7 @@ def run_projects(
     all_jobs = make_jobs(projects, out, as_of, jobs, pdf, baselines)
     if jobs == 1:
         _start_early()
-    progress = Progress([j.name for j in all_jobs], [p.stem for p in step_notebooks()])
+    progress = Progress([j.title for j in all_jobs], [p.stem for p in step_notebooks()])
     outcomes: list[Outcome] = []
     try:
         if jobs == 1:
@@ -316,14 +333,16 @@ def futures_result(future: cf.Future, job: Job) -> Outcome:
     try:
         return future.result()
     except Exception as exc:  # the worker process itself died
-        return Outcome(job.name, "failed", 0.0, reason=f"{type(exc).__name__}: {exc}")
+        return Outcome(
+            job.name, "failed", 0.0, record={"project": job.title}, reason=f"{type(exc).__name__}: {exc}"
+        )
 
 
 def summary_table(outcomes: list[Outcome]) -> str:
     header = ("project", "status", "decision", "blockers", "conditions", "seconds")
     rows = [
         (
-            o.name,
+            o.record.get("project") or o.name,
             o.status,
             o.record.get("decision") or o.reason,
             str(len(o.record.get("blockers", []))),

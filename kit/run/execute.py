@@ -67,8 +67,10 @@ def _source(path: Path, mtime_ns: int) -> tuple[nbformat.NotebookNode, frozenset
     return load_notebook_node(str(path)), frozenset(inspect_notebook(str(path)))
 
 
-def prepare(path: Path, parameters: dict[str, Any]) -> nbformat.NotebookNode:
-    """The notebook with parameters injected; a parameter it does not declare is an error."""
+def prepare(path: Path, parameters: dict[str, Any], cwd: Path | None = None) -> nbformat.NotebookNode:
+    """The notebook with parameters injected; a parameter it does not declare is an error. With
+    ``cwd`` the kernel works in that folder for this notebook, so parameters can be relative to
+    it (the project) and no absolute path of this machine is written into the notebook."""
     from papermill.parameterize import parameterize_notebook
 
     source, declared = _source(path, path.stat().st_mtime_ns)
@@ -80,7 +82,8 @@ def prepare(path: Path, parameters: dict[str, Any]) -> nbformat.NotebookNode:
         )
     nb = copy.deepcopy(source)  # papermill's loader gave every cell the tags parameterize expects
     nb = parameterize_notebook(nb, parameters, kernel_name=KERNEL_NAME, language="python")
-    reset = nbformat.v4.new_code_cell("%reset -f")
+    setup = "%reset -f" + (f"\nimport os\nos.chdir({str(cwd)!r})\ndel os" if cwd else "")
+    reset = nbformat.v4.new_code_cell(setup)  # stripped after the run, with the path it holds
     reset.metadata["tags"] = [RESET_TAG]
     nb.cells.insert(0, reset)
     return nb

@@ -10,7 +10,7 @@ from pathlib import Path
 from kit.answers import loading as answers_io
 from kit.answers import signoff, template, yamlfile
 from kit.atomic import write_atomic
-from kit.checks import families
+from kit.checks import families, outputs
 from kit.findings import AnswersError, Finding
 from kit.paths import EXAMPLES, TEMPLATES
 
@@ -37,18 +37,25 @@ def validate(project: str | Path) -> Validation:
     """Everything ``wbk validate`` reports about one project; never raises for bad input."""
     result = Validation(str(project))
     try:
-        loaded = answers_io.load(project)
-    except AnswersError as exc:
+        loaded, findings, schema_ok = answers_io.inspect(project)
+    except AnswersError as exc:  # not YAML at all: nothing else can be checked
         result.findings = exc.findings
         return result
-    result.findings = list(loaded.warnings)
-    result.completeness = answers_io.completeness(loaded.answers)
-    result.findings += families.declaration_findings(loaded)
-    result.findings += signoff.date_findings(loaded.answers, loaded.document, loaded.answers.project.as_of)
-    try:
-        template.load(loaded.project_dir, loaded.answers.data_quality.output_template)
-    except AnswersError as exc:
-        result.findings += exc.findings
+    semantic = families.declaration_findings(loaded)
+    as_of = loaded.answers.project.as_of if loaded.answers.project else None
+    if isinstance(as_of, dt.date):  # a salvaged file may lack it: reported as a schema error
+        semantic += signoff.date_findings(loaded.answers, loaded.document, as_of)
+    if loaded.answers.data_quality.output_template:
+        try:
+            tpl = template.load(loaded.project_dir, loaded.answers.data_quality.output_template)
+            semantic += outputs.citation_findings(loaded, tpl)
+        except AnswersError as exc:
+            semantic += exc.findings
+    findings += answers_io.not_under(semantic, findings)
+    if schema_ok:
+        result.completeness = answers_io.completeness(loaded.answers)
+        findings += answers_io.completeness_findings(loaded.answers, loaded.document)
+    result.findings = answers_io.sorted_findings(findings)
     return result
 
 
