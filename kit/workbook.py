@@ -22,7 +22,7 @@ from kit.checks.result import CheckResult
 from kit.decide.decision import decide, four_questions
 from kit.decide.evidence import Evidence, gather
 from kit.paths import EXAMPLES
-from kit.record import charts, links, render
+from kit.record import charts, links, model, render
 from kit.record.calendar import CALENDAR_FILE
 from kit.record.data import RECORD_MIMETYPE
 
@@ -236,19 +236,21 @@ def decision(ev: Evidence) -> Block:
 def record_data(ev: Evidence) -> dict[str, Any]:
     """The machine-readable part of the record (see docs/record.schema.json), minus provenance."""
     outcome = decide(ev)
-    return {
-        "project": ev.answers.project.name,
-        "as_of": ev.as_of.isoformat(),
-        **outcome.as_dict(),
-        "verdict": ev.verdict.label,
-        "verdict_id": ev.verdict.id,
-        "temperature": ev.verdict.temperature,
-        "checks": [c.summary() for c in ev.checks],
-        "completeness": round(ev.completeness.ratio, 4),
-        "sign_offs": ev.team.sign_offs(),
-        "answers": json.loads(json.dumps(answers_io.to_data(ev.answers), default=str)),
-        **maintenance_data(ev),
-    }
+    return model.body(
+        {
+            "project": ev.answers.project.name,
+            "as_of": ev.as_of.isoformat(),
+            **outcome.as_dict(),
+            "verdict": ev.verdict.label,
+            "verdict_id": ev.verdict.id,
+            "temperature": ev.verdict.temperature,
+            "checks": [c.summary() for c in ev.checks],
+            "completeness": round(ev.completeness.ratio, 4),
+            "sign_offs": ev.team.sign_offs(),
+            "answers": json.loads(json.dumps(answers_io.to_data(ev.answers), default=str)),
+            **maintenance_data(ev),
+        }
+    )
 
 
 def maintenance_data(ev: Evidence) -> dict[str, Any]:

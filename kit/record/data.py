@@ -88,23 +88,6 @@ def _without(value: Any, folder: str) -> Any:
     return value.replace(folder + "/", "").replace(folder, ".") if isinstance(value, str) else value
 
 
-def failed_record(project: str, failure: dict[str, Any], prov: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "project": project,
-        "status": "failed",
-        "failure": failure,
-        "decision": None,
-        "verdict": None,
-        "temperature": None,
-        "blockers": [],
-        "conditions": [],
-        "checks": [],
-        "completeness": None,
-        "sign_offs": [],
-        "provenance": prov,
-    }
-
-
 def errored_checks(rec: dict[str, Any]) -> list[str]:
     """Ids of the checks of a record that could not run: never a pass, and never a silent exit 0."""
     return [c["id"] for c in rec.get("checks", []) if c.get("status") == "error"]

@@ -28,6 +28,7 @@ from kit.answers.loading import answers_path
 from kit.atomic import write_atomic
 from kit.findings import AnswersError
 from kit.record import data as record
+from kit.record import model
 from kit.record.calendar import CALENDAR_FILE, record_calendar
 from kit.record.data import RECORD_MIMETYPE
 from kit.run import index, staging
@@ -113,10 +114,8 @@ def run_project(job: Job, folder: Path, report=None) -> Outcome:
             break
     data = _answers_data(job.project)
     prov = record.provenance(job.project, data, job.parameters)
-    if failure:
-        rec = record.failed_record(job.title, failure.as_dict(), prov)
-    else:
-        rec = {**_emitted_record(steps), "status": "ok", "provenance": prov}
+    emitted = None if failure else _emitted_record(steps)
+    rec = model.build(job.title, prov, emitted, failure.as_dict() if failure else None)
     facts = _facts(job, rec)
     html = _export(
         steps,

@@ -1,0 +1,156 @@
+"""record.json as one typed model. ``build`` is the one function that makes a record, for a run
+that finished and for one that failed; docs/record.schema.json is generated from ``Record``
+(``python -m kit.record.model > docs/record.schema.json``) and a test keeps the two equal.
+
+The step-4 notebook emits the evidence part (``Body``, from kit.workbook.record_data) under its
+own mimetype; ``wbk run`` reads it back and adds what only the run knows (status, failure,
+provenance).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kit.checks.drift import HistoryPoint
+from kit.checks.profile import SourceProfile
+
+Decision = Literal["GO", "GO WITH CONDITIONS", "NO-GO", "USE A DETERMINISTIC SYSTEM"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Item(Strict):
+    text: str = Field(description="what blocks or conditions the decision, with what was measured")
+    evidence: str = Field(description="the check id or answer path behind it")
+
+
+class CheckSummary(Strict):
+    id: str
+    family: str = Field(description="a family of kit.checks.families.FAMILIES")
+    status: Literal["pass", "warn", "fail", "error"]
+    passed: int
+    failed: int
+    pass_rate: float = Field(ge=0, le=1)
+    severity: Literal["blocking", "warning"]
+    error: str | None = Field(None, description="why the check could not run (status error)")
+
+
+class SignOff(Strict):
+    role: str
+    person: str
+    decision: str = Field(description="what the reviewer signed: approved, approved_with_conditions, ...")
+    state: str = Field(description="what it counts as at as_of: approved, pending, rejected, stale, ...")
+    reason: str = ""
+    verified: bool | None = Field(description="signed with the sha256 of the answers seen; null: nothing signed")
+    answers_sha256: str | None = None
+    date: dt.date | None = None
+
+
+class Freshness(Strict):
+    source: str
+    updated_column: str
+    declared: dt.date | None = Field(description="last_updated as the answers declare it")
+    measured: dt.date | None = Field(description="the newest date of updated_column in the data")
+    difference_days: int | None
+    age_days: int | None
+    freshness_sla_days: int | None
+    stale: bool | None
+
+
+class Failure(Strict):
+    step: str = Field(description="notebook stem, e.g. 01_problem_boundaries")
+    cell: int = Field(description="index of the failing cell in the executed notebook")
+    error: str = Field(description="ErrorName: message")
+
+
+class Provenance(Strict):
+    kit_version: str
+    schema_version: int
+    record_schema_version: int
+    answers_sha256: str
+    inputs: dict[str, str] = Field(description="every input file, relative to the project, by sha256")
+    parameters: dict[str, Any] = Field(description="the run's options as the notebooks received them")
+    executed_at: str
+
+
+class Body(Strict):
+    """What the evidence says: emitted by the design-record notebook."""
+
+    project: str = Field(description="project.name from the answers")
+    as_of: dt.date = Field(
+        description="the day every check was judged on (the run's --as-of, else the answers')"
+    )
+    decision: Decision
+    blockers: list[Item]
+    conditions: list[Item]
+    verdict: str = Field(description="label of the rubric's verdict")
+    verdict_id: str
+    temperature: float
+    checks: list[CheckSummary]
+    completeness: float = Field(ge=0, le=1, description="share of required and recommended answers filled in")
+    sign_offs: list[SignOff]
+    answers: dict[str, Any] = Field(description="the answers file as read, never changed by run options")
+    profiles: dict[str, SourceProfile] = Field(default_factory=dict)
+    freshness: list[Freshness] = Field(default_factory=list)
+    drift: dict[str, Any] | None = Field(None, description="comparisons with the baseline record")
+    history: list[HistoryPoint] = Field(default_factory=list)
+    calendar: str | None = Field(None, description="the audit calendar file beside the record")
+
+
+class Record(Strict):
+    """record.json. A failed run has status "failed", a failure, and no evidence fields."""
+
+    project: str
+    status: Literal["ok", "failed"]
+    failure: Failure | None = None
+    as_of: dt.date | None = None
+    decision: Decision | None = None
+    blockers: list[Item] = Field(default_factory=list)
+    conditions: list[Item] = Field(default_factory=list)
+    verdict: str | None = None
+    verdict_id: str | None = None
+    temperature: float | None = None
+    checks: list[CheckSummary] = Field(default_factory=list)
+    completeness: float | None = None
+    sign_offs: list[SignOff] = Field(default_factory=list)
+    answers: dict[str, Any] | None = None
+    profiles: dict[str, SourceProfile] = Field(default_factory=dict)
+    freshness: list[Freshness] = Field(default_factory=list)
+    drift: dict[str, Any] | None = None
+    history: list[HistoryPoint] = Field(default_factory=list)
+    calendar: str | None = None
+    provenance: Provenance
+
+
+def body(data: dict[str, Any]) -> dict[str, Any]:
+    """The evidence part, checked against the model, as JSON-ready data."""
+    return Body.model_validate(data).model_dump(mode="json")
+
+
+def build(
+    project: str, provenance: dict[str, Any], emitted: dict[str, Any] | None, failure: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The one way a record is made: the emitted evidence of a finished run, or the failure."""
+    if failure is not None:
+        record = Record(project=project, status="failed", failure=failure, provenance=provenance)
+    else:
+        record = Record(**Body.model_validate(emitted or {}).model_dump(), status="ok", provenance=provenance)
+    return record.model_dump(mode="json")
+
+
+def json_schema() -> dict[str, Any]:
+    schema = Record.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "wbk record.json"
+    return schema
+
+
+if __name__ == "__main__":
+    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
