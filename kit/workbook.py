@@ -227,6 +227,7 @@ def decision(ev: Evidence) -> Block:
         render.render(
             "decision.html.j2",
             decision=outcome.as_dict(),
+            verdict=ev.verdict.label,
             groups=groups,
             questions=four_questions(ev, outcome),
         )

@@ -96,11 +96,16 @@ def target(evidence: str, checks: Mapping[str, Mapping]) -> Target:
 class Linked:
     """A blocker or condition with its place in the record and its evidence's place."""
 
-    anchor: str  # "blocker-1", "condition-3"
     severity: str  # "blocker" or "condition"
+    number: int  # from 1 within its severity, in the decision's order
     text: str
     evidence: str
     target: Target
+
+    @property
+    def anchor(self) -> str:
+        """Its element id: "blocker-1", "condition-3"."""
+        return f"{self.severity}-{self.number}"
 
 
 def linked_items(decision: Mapping, checks: Iterable[Mapping]) -> list[Linked]:
@@ -111,8 +116,8 @@ def linked_items(decision: Mapping, checks: Iterable[Mapping]) -> list[Linked]:
         for n, item in enumerate(decision.get(key) or [], start=1):
             out.append(
                 Linked(
-                    f"{severity}-{n}",
                     severity,
+                    n,
                     item["text"],
                     item["evidence"],
                     target(item["evidence"], by_id),
