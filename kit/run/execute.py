@@ -28,7 +28,7 @@ KERNEL_NAME = "python3"
 RESET_TAG = "wbk-reset"
 CELL_TIMEOUT = 600
 # Imported while a kernel waits for its first notebook, so the imports overlap other work.
-WARM_UP = "import kit.workbook, kit.decide.evidence, kit.record.render, kit.checks.engine.count, pandas, matplotlib.figure"
+WARM_UP = "import kit.workbook, kit.decide.evidence, kit.record.render, kit.checks.engine.count, pandas"
 
 
 class EncryptedTransportKernelManager(AsyncKernelManager):
