@@ -50,6 +50,7 @@ class Failing:
     failed: ibis.Scalar
     examples: ibis.Table
     checked: ibis.Scalar | int | None = None
+    measured: tuple[str, ...] = ()  # columns the query computes that examples show, e.g. "occurs"
 
 
 # --- parameters -------------------------------------------------------------------------------
@@ -324,8 +325,9 @@ def _unique(t, cols, p, ctx):
     groups = keyed.group_by(cols).aggregate(n=keyed.count())
     repeated = groups.filter(groups.n > 1)
     failed = (repeated.n - 1).sum()
-    examples = keyed.join(repeated.select(cols), cols, how="semi")
-    return Failing(failed, examples)
+    # One example per repeated key, saying how often it occurs; ordered, so examples are stable.
+    examples = repeated.select(*cols, occurs=repeated.n).order_by(cols)
+    return Failing(failed, examples, measured=("occurs",))
 
 
 def _references(t, cols, p, ctx):
@@ -351,7 +353,7 @@ def _row_count(t, cols, p, ctx):
         ok &= rows >= p.min
     if p.max is not None:
         ok &= rows <= p.max
-    return Failing(ibis.ifelse(ok, 0, 1), t.aggregate(rows=t.count()), checked=1)
+    return Failing(ibis.ifelse(ok, 0, 1), t.aggregate(rows=t.count()), checked=1, measured=("rows",))
 
 
 # --- meanings, rendered with the rule's own values --------------------------------------------
