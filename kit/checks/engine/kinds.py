@@ -343,7 +343,7 @@ def _references(t, cols, p, ctx):
     if not (left.type() == keys.key.type() or (left.type().is_numeric() and keys.key.type().is_numeric())):
         keys, left = keys.select(key=keys.key.cast("string")), left.cast("string")  # e.g. 42 against "42"
     orphans = keyed.join(keys, left == keys.key, how="anti")
-    return Failing(orphans.count(), orphans)
+    return Failing(orphans.count(), orphans.order_by(t.columns[0]))  # ordered: stable examples
 
 
 def _row_count(t, cols, p, ctx):
