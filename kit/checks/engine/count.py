@@ -75,7 +75,8 @@ def _result(table: ibis.Table, c: Compiled, totals: dict[str, int], i: int) -> C
 
 
 def _examples(failing: ibis.Table, c: Compiled) -> list[dict[str, Any]]:
-    shown = [col for col in c.shown if col in failing.columns] or list(failing.columns)
+    measured = list(c.failing.measured) if c.failing is not None else []
+    shown = [col for col in c.shown if col in failing.columns] + measured
     fetched = rows(failing.select(shown).limit(MAX_EXAMPLES))
     return [{k: _plain(v) for k, v in row.items()} for row in fetched]
 

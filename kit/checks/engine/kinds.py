@@ -50,6 +50,7 @@ class Failing:
     failed: ibis.Scalar
     examples: ibis.Table
     checked: ibis.Scalar | int | None = None
+    measured: tuple[str, ...] = ()  # columns the query computes that examples show, e.g. "occurs"
 
 
 # --- parameters -------------------------------------------------------------------------------
@@ -324,8 +325,9 @@ def _unique(t, cols, p, ctx):
     groups = keyed.group_by(cols).aggregate(n=keyed.count())
     repeated = groups.filter(groups.n > 1)
     failed = (repeated.n - 1).sum()
-    examples = keyed.join(repeated.select(cols), cols, how="semi")
-    return Failing(failed, examples)
+    # One example per repeated key, saying how often it occurs; ordered, so examples are stable.
+    examples = repeated.select(*cols, occurs=repeated.n).order_by(cols)
+    return Failing(failed, examples, measured=("occurs",))
 
 
 def _references(t, cols, p, ctx):
@@ -341,7 +343,7 @@ def _references(t, cols, p, ctx):
     if not (left.type() == keys.key.type() or (left.type().is_numeric() and keys.key.type().is_numeric())):
         keys, left = keys.select(key=keys.key.cast("string")), left.cast("string")  # e.g. 42 against "42"
     orphans = keyed.join(keys, left == keys.key, how="anti")
-    return Failing(orphans.count(), orphans)
+    return Failing(orphans.count(), orphans.order_by(t.columns[0]))  # ordered: stable examples
 
 
 def _row_count(t, cols, p, ctx):
@@ -351,7 +353,7 @@ def _row_count(t, cols, p, ctx):
         ok &= rows >= p.min
     if p.max is not None:
         ok &= rows <= p.max
-    return Failing(ibis.ifelse(ok, 0, 1), t.aggregate(rows=t.count()), checked=1)
+    return Failing(ibis.ifelse(ok, 0, 1), t.aggregate(rows=t.count()), checked=1, measured=("rows",))
 
 
 # --- meanings, rendered with the rule's own values --------------------------------------------
