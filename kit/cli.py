@@ -14,7 +14,6 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from kit.phrases import of, plural
     from kit.run.project import validate
 
     status = EXIT_OK
@@ -23,15 +22,25 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for finding in result.findings:
             if finding.severity == "error" or args.strict or not args.quiet:
                 print(finding)
-        verdict = "valid" if result.ok(args.strict) else "INVALID"
-        done = result.completeness
-        complete = f", {of(done.filled, done.total, 'field')} answered" if done else ""
-        print(
-            f"{project}: {verdict}{complete}, {plural(len(result.errors), 'error')}, {plural(len(result.warnings), 'warning')}"
-        )
+        print(f"{project}: {validate_summary(result, args.strict)}")
         if not result.ok(args.strict):
             status = EXIT_FINDINGS
     return status
+
+
+def validate_summary(result, strict: bool) -> str:
+    """ "valid, 99.5 % complete (199 of 200 fields), 1 error, 2 warnings": counts in words that agree
+    with them, and a share never rounded up to 100 % while a field is missing."""
+    from kit.phrases import percent, plural
+
+    parts = ["valid" if result.ok(strict) else "INVALID"]
+    done = result.completeness
+    if done:
+        parts.append(
+            f"{percent(done.filled, done.total)} complete ({done.filled} of {plural(done.total, 'field')})"
+        )
+    parts += [plural(len(result.errors), "error"), plural(len(result.warnings), "warning")]
+    return ", ".join(parts)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

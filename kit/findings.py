@@ -54,7 +54,8 @@ def format_path(loc: tuple) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            name = str(part) if part not in ("", None) else '""'  # an empty key is still named
+            out += f".{name}" if out else name
     return out
 
 

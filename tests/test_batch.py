@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -13,6 +15,7 @@ import jsonschema
 import nbformat
 import pytest
 from conftest import EXAMPLES, ROOT, copy_example
+from planted import expected_checked, expected_failing, planted
 
 from kit.answers import yamlfile
 from kit.cli import main
@@ -21,6 +24,7 @@ from kit.run.batch import run_projects
 from kit.run.execute import UnknownParameterError, prepare, step_notebooks
 from kit.run.project import validate
 
+pytestmark = pytest.mark.notebook  # the module's fixtures run projects in kernels
 RECORD_SCHEMA = json.loads((ROOT / "docs" / "record.schema.json").read_text())
 STEPS = [p.stem for p in step_notebooks()]
 
@@ -84,6 +88,20 @@ def test_decisions_of_the_three_examples(build: Path) -> None:
     }
 
 
+@pytest.mark.parametrize("name", ["medical_reports", "support_answers", "invoice_processing"])
+def test_every_count_in_record_json_is_the_planted_truth(build: Path, name: str) -> None:
+    record = json.loads((build / name / "record.json").read_text())
+    counts = {
+        c["id"]: (c["passed"] + c["failed"], c["failed"])
+        for c in record["checks"]
+        if c["family"] in ("rule", "output")
+    }
+    failing = expected_failing(name, counts)
+    assert {c: n[1] for c, n in counts.items()} == {c: len(ids) for c, ids in failing.items()}
+    checked = expected_checked(name)
+    assert {c: counts[c][0] for c in checked} == checked
+
+
 def test_a_failing_project_fails_alone_and_says_where(build: Path) -> None:
     record = json.loads((build / "support_answers-2" / "record.json").read_text())
     jsonschema.validate(record, RECORD_SCHEMA)
@@ -92,7 +110,9 @@ def test_a_failing_project_fails_alone_and_says_where(build: Path) -> None:
     assert record["failure"]["error"].startswith("AnswersError")
     html = (build / "support_answers-2" / "record.html").read_text()
     assert "This run failed" in html and "01_problem_boundaries" in html
-    assert "answers.yaml:9:8: error: YAML syntax" in html, "the located YAML error reaches the reviewer"
+    assert "answers.yaml:9:8: error: project.domain[0]: YAML syntax" in html, (
+        "the located YAML error reaches the reviewer"
+    )
     index = (build / "index.html").read_text()
     assert "RUN FAILED" in index and "support_answers-2/record.html" in index
     assert index.count("GO WITH CONDITIONS") == 1
@@ -296,11 +316,38 @@ def test_index_links_every_record(build: Path) -> None:
 def test_rerun_replaces_records_whole(build: Path, tmp_path: Path) -> None:
     out = tmp_path / "again"
     shutil.copytree(build / "invoice_processing", out / "invoice_processing")
-    before = (out / "invoice_processing" / "record.json").read_text()
+    before = json.loads((out / "invoice_processing" / "record.json").read_text())
+    (out / "invoice_processing" / "notebooks" / "00_from_an_older_kit.ipynb").write_text("{}")
     assert run_projects([str(EXAMPLES / "invoice_processing")], out) == 0
-    after = (out / "invoice_processing" / "record.json").read_text()
-    assert json.loads(after)["decision"] == json.loads(before)["decision"]
+    after = json.loads((out / "invoice_processing" / "record.json").read_text())
+    assert after["provenance"]["executed_at"] > before["provenance"]["executed_at"], "a new record"
+    assert after["decision"] == "USE A DETERMINISTIC SYSTEM"
+    rules = {
+        c["id"]: (c["passed"] + c["failed"], c["failed"]) for c in after["checks"] if c["family"] == "rule"
+    }
+    truth = planted("invoice_processing")["checks"]
+    assert rules == {c: (t["checked"], len(t["failing"])) for c, t in truth.items()}
+    assert sorted(p.stem for p in (out / "invoice_processing" / "notebooks").iterdir()) == STEPS
     assert not list(out.rglob("*.tmp")), "no temporary file is left behind"
+    assert not list((out / ".wbk").glob("*.staging")), "no staging folder is left behind"
+
+
+def late_at(as_of: dt.date) -> dict[str, int]:
+    """Checks of the support example that fail at as_of, with their failing counts, worked out here
+    from answers.yaml and kb_articles.csv: stale sources, overdue audits, articles past 365 days."""
+    project = EXAMPLES / "support_answers"
+    data = yamlfile.read(project / "answers.yaml").data
+    late = {}
+    for source in data["problem_boundaries"]["data"]["sources"]:
+        if source["last_updated"] + dt.timedelta(days=source["freshness_sla_days"]) < as_of:
+            late[f"source.{source['id']}"] = 1
+    for audit in data["data_strategy"]["maintenance"]["audits"]:
+        if audit["last_done"] + dt.timedelta(days=audit["cadence_days"]) < as_of:
+            late[f"audit.{audit['id']}"] = 1
+    with open(project / "data" / "kb_articles.csv", newline="") as handle:
+        updated = [dt.date.fromisoformat(row["updated_on"]) for row in csv.DictReader(handle)]
+    old = sum(1 for day in updated if (as_of - day).days > 365)
+    return {**late, **({"article_fresh": old} if old else {})}
 
 
 def test_as_of_override_reaches_every_check(tmp_path: Path) -> None:
@@ -310,5 +357,7 @@ def test_as_of_override_reaches_every_check(tmp_path: Path) -> None:
     assert record["as_of"] == "2027-06-01"
     assert record["provenance"]["parameters"]["as_of"] == "2027-06-01"
     assert record["decision"] == "GO WITH CONDITIONS"
-    failing = {c["id"] for c in record["checks"] if c["status"] != "pass"}
-    assert {"audit.draft_quality_audit", "source.tickets"} <= failing
+    failing = {c["id"]: c["failed"] for c in record["checks"] if c["status"] != "pass"}
+    expected = late_at(dt.date(2027, 6, 1))
+    assert expected["article_fresh"] == 1 and len(expected) == 5, "the hand count itself"
+    assert failing == expected

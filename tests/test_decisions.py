@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, apply_edits
 
+from kit.answers import yamlfile
 from kit.decide.decision import CONDITIONS, DETERMINISTIC, GO, NO_GO, decide, four_questions
 from kit.decide.evidence import gather
 from kit.decide.verdict import load_rubric
@@ -30,8 +31,29 @@ def test_each_example_gets_its_verdict_and_decision(example: str) -> None:
     assert all(r.answer.startswith("problem_boundaries.appropriateness.") for r in ev.verdict.reasons)
 
 
-def test_three_examples_three_different_verdicts() -> None:
-    assert len({v[0] for v in EXPECTED.values()}) == 3
+def by_hand(example: str) -> tuple[int, str]:
+    """The rubric's total and verdict for an example, computed here from the two YAML files as the
+    rubric's header describes it (sum of weight x score; first verdict whose max_score the total
+    does not exceed), without the kit's verdict code."""
+    rubric = yamlfile.read(RUBRICS / "solution_fit.yaml").data
+    answers = yamlfile.read(EXAMPLES / example / "answers.yaml").data["problem_boundaries"]["appropriateness"]
+
+    def key(value) -> str:
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    total = sum(f["weight"] * f["scores"][key(answers[f["answer"]])] for f in rubric["factors"])
+    verdict = next(v["id"] for v in rubric["verdicts"] if "max_score" not in v or total <= v["max_score"])
+    return total, verdict
+
+
+@pytest.mark.parametrize("example", sorted(EXPECTED))
+def test_each_verdict_is_the_rubric_computed_by_hand(example: str) -> None:
+    total, verdict = by_hand(example)
+    assert gather(EXAMPLES / example).verdict.id == verdict, f"total {total}"
+
+
+def test_the_three_examples_reach_three_different_verdicts() -> None:
+    assert len({gather(EXAMPLES / example).verdict.id for example in EXPECTED}) == 3
 
 
 def test_every_condition_names_its_evidence() -> None:

@@ -120,8 +120,11 @@ def test_sources_and_audits_as_of_the_project_date(loaded) -> None:
 def test_as_of_moves_every_date_check(loaded) -> None:
     later = dt.date(2027, 6, 1)
     audits = {a.id: a for a in sources.audit_calendar(loaded.answers, later)}
-    assert audits["monthly_output_audit"].overdue
-    assert {s.id: s for s in sources.inventory(loaded.answers, later)}["lab_results"].stale
+    # Days counted by hand from answers.yaml (audit due 2026-11-09, lab results of 2026-11-01): a
+    # check that used today's date instead of as_of would give other numbers.
+    assert audits["monthly_output_audit"].overdue_days == (later - dt.date(2026, 11, 9)).days
+    lab_results = {s.id: s for s in sources.inventory(loaded.answers, later)}["lab_results"]
+    assert lab_results.stale and lab_results.age_days == (later - dt.date(2026, 11, 1)).days
 
 
 def test_bias_flags_the_planted_age_skew_only(loaded) -> None:

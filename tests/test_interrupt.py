@@ -10,7 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import copy_example
+
+pytestmark = pytest.mark.notebook  # runs wbk with kernels: the longer timeout
 
 
 def test_ctrl_c_stops_the_batch_and_keeps_previous_records(tmp_path: Path) -> None:
@@ -44,6 +47,7 @@ def test_ctrl_c_stops_the_batch_and_keeps_previous_records(tmp_path: Path) -> No
         "an unfinished project keeps its old record"
     )
     assert not list(out.rglob("*.tmp")) and not list(out.rglob(".*.tmp"))
+    assert not list(out.glob(".wbk/*.staging")), "the interrupted project's staging folder is removed"
     for record in out.rglob("record.json"):
         json.loads(record.read_text())  # every record on disk is whole
     time.sleep(1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,21 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kit.findings import AnswersError, Finding, Severity, format_path
 
 MAX_BYTES = 2 * 1024 * 1024
 CORE = "tag:yaml.org,2002:"
+KEY_ON_LINE = re.compile(r"\s*(?:-\s+)?([^\s:#'\"][^:#]*?)\s*:(?:\s|$)")
 ALLOWED_TAGS = {CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
 
 
@@ -105,9 +114,14 @@ def read(path: Path) -> Document:
     try:
         root = yaml.compose(io.StringIO(text))
     except MarkedYAMLError as exc:
-        raise AnswersError([_marked(name, exc)]) from None
+        raise AnswersError(
+            [_marked(name, exc, field_at(text, exc.problem_mark or exc.context_mark))]
+        ) from None
     except YAMLError as exc:
-        raise AnswersError([Finding(name, 0, 0, "", f"not valid YAML: {exc}")]) from None
+        raise AnswersError([_unmarked(name, text, f"not valid YAML: {exc}")]) from None
+    except Exception as exc:  # ruamel's round-trip reader fails inside on some inputs (comment overlap)
+        message = f"YAML the reader cannot read here ({type(exc).__name__}: {exc})"
+        raise AnswersError([_unmarked(name, text, message)]) from None
     if root is None:
         raise AnswersError([Finding(name, 0, 0, "", "file is empty")])
     problems = list(_check_nodes(name, root, text))
@@ -116,9 +130,11 @@ def read(path: Path) -> Document:
     try:
         tree = yaml.constructor.construct_document(root)  # from the nodes already composed: one parse
     except MarkedYAMLError as exc:
-        raise AnswersError([_marked(name, exc)]) from None
+        raise AnswersError(
+            [_marked(name, exc, field_at(text, exc.problem_mark or exc.context_mark))]
+        ) from None
     except (YAMLError, ValueError, TypeError) as exc:
-        raise AnswersError([Finding(name, 0, 0, "", f"not valid YAML: {exc}")]) from None
+        raise AnswersError([_unmarked(name, text, f"not valid YAML: {exc}")]) from None
     if not isinstance(tree, CommentedMap):
         kind = "a list" if isinstance(tree, CommentedSeq) else f"a {type(tree).__name__}"
         raise AnswersError([Finding(name, 1, 1, "", f"the file holds {kind}; expected a mapping of keys")])
@@ -142,11 +158,11 @@ def _decode(name: str, raw: bytes) -> str:
         ) from None
 
 
-def _marked(name: str, exc: MarkedYAMLError) -> Finding:
+def _marked(name: str, exc: MarkedYAMLError, field: str = "") -> Finding:
     mark = exc.problem_mark or exc.context_mark
     problem = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "not valid YAML"
     line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-    return Finding(name, line, column, "", f"YAML syntax: {problem}{_hint(problem)}")
+    return Finding(name, line, column, field, f"YAML syntax: {problem}{_hint(problem)}")
 
 
 # Plain-language hints for the YAML mistakes people make in free text.
@@ -162,40 +178,112 @@ def _hint(problem: str) -> str:
     return next((f" ({hint})" for known, hint in HINTS.items() if known in problem), "")
 
 
-def _aliases(name: str, text: str):
+def located_events(text: str):
+    """(parser event, field path) for each event of ``text``, raising YAMLError where the syntax
+    breaks. The path follows a stack of open mappings (their current key) and sequences (their
+    current index), as a reader follows the indentation."""
+    frames: list[list] = []  # ["map", key or None, expecting a key] | ["seq", index]
     for event in round_trip().parse(io.StringIO(text)):
+        if isinstance(event, MappingEndEvent | SequenceEndEvent):
+            frames.pop()
+            _value_done(frames)
+        elif isinstance(event, ScalarEvent | AliasEvent | MappingStartEvent | SequenceStartEvent):
+            parent = frames[-1] if frames else None
+            if parent and parent[0] == "map" and parent[2]:  # this event is a key
+                parent[1], parent[2] = getattr(event, "value", None), False
+                if isinstance(event, ScalarEvent):
+                    yield event, _path(frames)
+                    continue
+            if parent and parent[0] == "seq":
+                parent[1] += 1
+            yield event, _path(frames)
+            if isinstance(event, MappingStartEvent):
+                frames.append(["map", None, True])
+            elif isinstance(event, SequenceStartEvent):
+                frames.append(["seq", -1])
+            else:
+                _value_done(frames)
+            continue
+        yield event, _path(frames)
+
+
+def _path(frames: list[list]) -> tuple:
+    return tuple(f[1] for f in frames if f[1] is not None and f[1] != -1)
+
+
+def _value_done(frames: list[list]) -> None:
+    if frames and frames[-1][0] == "map":
+        frames[-1][2] = True
+
+
+def last_event(text: str, mark=None) -> tuple[int, int, tuple]:
+    """Line, column (0-based) and field path of the last event that starts at or before ``mark``
+    (or before the reading breaks, whatever breaks it)."""
+    where = (mark.line, mark.column) if mark is not None else None
+    found: tuple[int, int, tuple] = (0, 0, ())
+    try:
+        for event, path in located_events(text):
+            start = (event.start_mark.line, event.start_mark.column)
+            if where is not None and start > where:
+                break
+            found = (*start, path)
+    except Exception:  # a syntax error, or ruamel failing inside: either way reading stops here
+        pass
+    return found
+
+
+def field_at(text: str, mark=None) -> str:
+    """The field at ``mark`` (a parser mark), or where the syntax broke; failing that (a break
+    between documents), the key written on the mark's line; "" only when there is none."""
+    found = last_event(text, mark)[2]
+    if found or mark is None:
+        return format_path(found)
+    lines = text.splitlines()
+    written = KEY_ON_LINE.match(lines[mark.line]) if mark.line < len(lines) else None
+    return written.group(1) if written else ""
+
+
+def _unmarked(name: str, text: str, message: str) -> Finding:
+    """An error without a position of its own: placed where reading stopped."""
+    line, column, path = last_event(text)
+    return Finding(name, line + 1, column + 1, format_path(path), message)
+
+
+def _aliases(name: str, text: str):
+    for event, path in located_events(text):
         if isinstance(event, AliasEvent):
             mark = event.start_mark
             yield Finding(
                 name,
                 mark.line + 1,
                 mark.column + 1,
-                "",
+                format_path(path),
                 f"aliases (*{event.anchor}) are not supported; write the value out",
             )
 
 
 def _check_nodes(name: str, root: Node, text: str):
-    """Refuse explicit tags, aliases and impossible dates, each at its own line."""
+    """Refuse explicit tags, aliases and impossible dates, each at its own line and field."""
     seen: set[int] = set()
-    stack: list[Node] = [root]
+    stack: list[tuple[Node, tuple]] = [(root, ())]
     while stack:
-        node = stack.pop()
+        node, loc = stack.pop()
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
         if id(node) in seen:  # an alias: the parser's events know where it stands
             yield from _aliases(name, text)
             return
         seen.add(id(node))
-        tag = str(node.tag)
+        tag, field = str(node.tag), format_path(loc)
         if tag not in ALLOWED_TAGS:
-            yield Finding(name, line, column, "", f"YAML tag {tag!r} is not allowed in an answers file")
+            yield Finding(name, line, column, field, f"YAML tag {tag!r} is not allowed in an answers file")
         elif tag == CORE + "timestamp" and not _valid_timestamp(node.value):
-            yield Finding(name, line, column, "", f"{node.value!r} is not a real date (YYYY-MM-DD)")
+            yield Finding(name, line, column, field, f"{node.value!r} is not a real date (YYYY-MM-DD)")
         if isinstance(node, MappingNode):  # pushed in reverse: the walk follows document order
             for key, value in reversed(node.value):
-                stack.extend((value, key))
+                inner = (*loc, key.value if isinstance(key, ScalarNode) else str(key.value))
+                stack.extend(((value, inner), (key, inner)))
         elif isinstance(node, SequenceNode):
-            stack.extend(reversed(node.value))
+            stack.extend(reversed([(item, (*loc, i)) for i, item in enumerate(node.value)]))
 
 
 def _valid_timestamp(value: str) -> bool:

@@ -48,7 +48,9 @@ class SignOff(Strict):
     decision: str = Field(description="what the reviewer signed: approved, approved_with_conditions, ...")
     state: str = Field(description="what it counts as at as_of: approved, pending, rejected, stale, ...")
     reason: str = ""
-    verified: bool | None = Field(description="signed with the sha256 of the answers seen; null: nothing signed")
+    verified: bool | None = Field(
+        description="signed with the sha256 of the answers seen; null: nothing signed"
+    )
     answers_sha256: str | None = None
     date: dt.date | None = None
 
