@@ -27,7 +27,7 @@ from kit.findings import AnswersError
 from kit.record import data as record
 from kit.record.calendar import CALENDAR_FILE, record_calendar
 from kit.record.data import RECORD_MIMETYPE
-from kit.record.trend import trend_svg
+from kit.record.trend import carry_history, trend_svg
 from kit.run.execute import Kernel, prepare, step_notebooks
 from kit.run.progress import Progress
 
@@ -106,7 +106,9 @@ def run_project(job: Job, report=None) -> Outcome:
     if failure:
         rec = record.failed_record(job.name, failure.as_dict(), prov)
     else:
-        rec = {**_emitted_record(steps), "status": "ok", "provenance": prov}
+        rec = carry_history(
+            {**_emitted_record(steps), "status": "ok", "provenance": prov}, job.out / "record.json"
+        )
     facts = _facts(job, rec)
     html = _export(
         steps,
