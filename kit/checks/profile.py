@@ -5,7 +5,7 @@ PostgreSQL or Spark and never pulls the rows into Python:
 
 1. one row of statistics: the row count and, per column, its non-null count, an approximate
    distinct count (HyperLogLog where the backend has one), and min/max of numbers and dates;
-2. one scan pivoted longer and grouped: the value counts of every column with few distinct values
+2. one scan, each row's values unnested and grouped: the value counts of every column with few distinct values
    (which makes their distinct count exact and gives categoricals their top values) and the bin
    counts of every numeric column (a fixed-bin histogram).
 
@@ -37,6 +37,7 @@ EXACT_DISTINCT_LIMIT = 1_000
 CATEGORY_LIMIT = 50
 TOP_VALUES = 20  # top values kept per categorical column; the rest are summed in other_count
 HISTOGRAM_BINS = 10
+SEPARATOR = "\x1f"  # ASCII unit separator: joins a measure's key to a value in query 2
 
 
 class ValueCount(BaseModel):
@@ -163,7 +164,7 @@ def _bins(table: ibis.Table, stats: dict[str, Any], given: dict[str, Histogram])
 
 def _distributions(table: ibis.Table, counted: list[str], edges: dict[str, tuple]):
     """Query 2, one scan: every counted column's values and every numeric column's bin index as
-    text, pivoted longer into (key, value) rows and counted per key and value."""
+    text, tagged with their key, unnested into one row each and counted."""
     keys: dict[str, tuple[str, str]] = {}  # generated key -> (column, "value" or "bin")
     measures = {}
     for name in counted:
@@ -180,14 +181,18 @@ def _distributions(table: ibis.Table, counted: list[str], edges: dict[str, tuple
     histograms: dict[str, list[int]] = {}
     if not measures:
         return values, histograms
-    long = table.select(**measures).pivot_longer(list(measures), names_to="key", values_to="value")
-    counts = long.filter(long.value.notnull()).group_by(["key", "value"]).aggregate(n=ibis._.count())
+    # One array of "key<US>value" texts per row, unnested: a single generator, which every backend
+    # has (Spark allows one per select). Ibis' pivot_longer returns JSON-quoted text on PostgreSQL.
+    tagged = [ibis.literal(f"{key}{SEPARATOR}") + value for key, value in measures.items()]
+    cells = table.select(cell=ibis.array(tagged).unnest())
+    counts = cells.filter(cells.cell.notnull()).group_by("cell").aggregate(n=ibis._.count())
     for row in counts.to_pyarrow().to_pylist():
-        name, what = keys[row["key"]]
+        key, value = row["cell"].split(SEPARATOR, 1)
+        name, what = keys[key]
         if what == "value":
-            values.setdefault(name, []).append(ValueCount(value=row["value"], count=row["n"]))
+            values.setdefault(name, []).append(ValueCount(value=value, count=row["n"]))
         else:
-            histograms.setdefault(name, [0] * HISTOGRAM_BINS)[int(row["value"])] += row["n"]
+            histograms.setdefault(name, [0] * HISTOGRAM_BINS)[int(value)] += row["n"]
     return values, histograms
 
 
