@@ -342,3 +342,12 @@ def test_a_run_over_an_earlier_record_extends_its_trend(tmp_path: Path) -> None:
     ]
     assert carry_history({**now, "project": "Q"}, path)["history"] == []  # another project's record
     assert carry_history(now, tmp_path / "missing.json")["history"] == []
+
+
+def test_nested_columns_are_counted_not_described(tmp_path: Path) -> None:
+    path = tmp_path / "nested.jsonl"
+    path.write_text('{"a": {"x": 1}, "b": [1, 2], "c": "u"}\n{"a": null, "b": [3], "c": "v"}\n', "utf-8")
+    p = profile.profile_table(ibis.duckdb.connect().read_json(str(path)), "n", "nested.jsonl")
+    a, b, c = p.columns
+    assert (a.nulls, a.distinct, a.top_values, b.nulls, b.distinct) == (1, None, None, 0, None)
+    assert c.distinct == 2 and [v.value for v in c.top_values] == ["u", "v"]

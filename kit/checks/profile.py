@@ -62,7 +62,7 @@ class ColumnProfile(BaseModel):
     type: str = Field(description="the engine's type, e.g. int64, float64, string, date")
     nulls: int
     null_share: float = Field(ge=0, le=1)
-    distinct: int
+    distinct: int | None = Field(description="null for structs, lists, JSON and bytes")
     distinct_exact: bool = Field(description="false when distinct is a HyperLogLog estimate")
     min: float | str | None = Field(None, description="numbers as numbers, dates as ISO text")
     max: float | str | None = None
@@ -94,6 +94,8 @@ def kind(dtype: dtypes.DataType) -> str:
         return "number"
     if dtype.is_temporal():
         return "time"
+    if dtype.is_nested() or dtype.is_json() or dtype.is_binary() or dtype.is_unknown():
+        return "other"  # structs, lists, JSON, bytes: counted (rows, nulls), not described
     return "category"
 
 
@@ -104,7 +106,8 @@ def profile_table(
     stats = _statistics(table)
     rows = int(stats["rows"] or 0)
     edges = _bins(table, stats, bins or {})
-    counted = [c for i, c in enumerate(table.columns) if stats[f"d{i}"] <= EXACT_DISTINCT_LIMIT]
+    counted = [c for i, c in enumerate(table.columns) if (stats.get(f"d{i}") or 0) <= EXACT_DISTINCT_LIMIT]
+    counted = [c for c in counted if kind(table.schema()[c]) != "other"]
     values, histograms = _distributions(table, counted, edges)
     columns = []
     for i, name in enumerate(table.columns):
@@ -124,7 +127,7 @@ def profile_table(
                 type=str(dtype.copy(nullable=True)),
                 nulls=nulls,
                 null_share=nulls / rows if rows else 0.0,
-                distinct=len(counts) if exact else int(stats[f"d{i}"]),
+                distinct=len(counts) if exact else stats.get(f"d{i}"),
                 distinct_exact=exact,
                 min=_plain(stats.get(f"lo{i}")),
                 max=_plain(stats.get(f"hi{i}")),
@@ -142,6 +145,8 @@ def _statistics(table: ibis.Table) -> dict[str, Any]:
     for i, name in enumerate(table.columns):
         column = table[name]
         measures[f"n{i}"] = column.count()
+        if kind(column.type()) == "other":
+            continue
         measures[f"d{i}"] = column.approx_nunique()
         if kind(column.type()) != "category":
             measures[f"lo{i}"] = column.min()
