@@ -312,3 +312,41 @@ def test_baseline_flag_rejects_a_missing_file(tmp_path: Path, capsys) -> None:
 
     code = main(["run", str(EXAMPLES / "medical_reports"), "--out", str(tmp_path), "--baseline", "nope.json"])
     assert code == 2 and "--baseline nope.json: no such file" in capsys.readouterr().err
+
+
+def test_a_run_over_an_earlier_record_extends_its_trend(tmp_path: Path) -> None:
+    from kit.record.trend import carry_history
+
+    earlier = {
+        "status": "ok",
+        "project": "P",
+        "as_of": "2026-10-01",
+        "checks": [{"status": "fail"}],
+        "conditions": [{}],
+        "history": [],
+    }
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(earlier), encoding="utf-8")
+    now = {
+        "status": "ok",
+        "project": "P",
+        "as_of": "2026-11-01",
+        "checks": [],
+        "conditions": [],
+        "history": [],
+    }
+    carried = carry_history(now, path)
+    assert [(p["as_of"], p["failed_checks"], p["conditions"]) for p in carried["history"]] == [
+        ("2026-10-01", 1, 1)
+    ]
+    assert carry_history({**now, "project": "Q"}, path)["history"] == []  # another project's record
+    assert carry_history(now, tmp_path / "missing.json")["history"] == []
+
+
+def test_nested_columns_are_counted_not_described(tmp_path: Path) -> None:
+    path = tmp_path / "nested.jsonl"
+    path.write_text('{"a": {"x": 1}, "b": [1, 2], "c": "u"}\n{"a": null, "b": [3], "c": "v"}\n', "utf-8")
+    p = profile.profile_table(ibis.duckdb.connect().read_json(str(path)), "n", "nested.jsonl")
+    a, b, c = p.columns
+    assert (a.nulls, a.distinct, a.top_values, b.nulls, b.distinct) == (1, None, None, 0, None)
+    assert c.distinct == 2 and [v.value for v in c.top_values] == ["u", "v"]

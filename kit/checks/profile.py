@@ -5,7 +5,7 @@ PostgreSQL or Spark and never pulls the rows into Python:
 
 1. one row of statistics: the row count and, per column, its non-null count, an approximate
    distinct count (HyperLogLog where the backend has one), and min/max of numbers and dates;
-2. one scan pivoted longer and grouped: the value counts of every column with few distinct values
+2. one scan, each row's values unnested and grouped: the value counts of every column with few distinct values
    (which makes their distinct count exact and gives categoricals their top values) and the bin
    counts of every numeric column (a fixed-bin histogram).
 
@@ -37,6 +37,7 @@ EXACT_DISTINCT_LIMIT = 1_000
 CATEGORY_LIMIT = 50
 TOP_VALUES = 20  # top values kept per categorical column; the rest are summed in other_count
 HISTOGRAM_BINS = 10
+SEPARATOR = "\x1f"  # ASCII unit separator: joins a measure's key to a value in query 2
 
 
 class ValueCount(BaseModel):
@@ -61,7 +62,7 @@ class ColumnProfile(BaseModel):
     type: str = Field(description="the engine's type, e.g. int64, float64, string, date")
     nulls: int
     null_share: float = Field(ge=0, le=1)
-    distinct: int
+    distinct: int | None = Field(description="null for structs, lists, JSON and bytes")
     distinct_exact: bool = Field(description="false when distinct is a HyperLogLog estimate")
     min: float | str | None = Field(None, description="numbers as numbers, dates as ISO text")
     max: float | str | None = None
@@ -93,6 +94,8 @@ def kind(dtype: dtypes.DataType) -> str:
         return "number"
     if dtype.is_temporal():
         return "time"
+    if dtype.is_nested() or dtype.is_json() or dtype.is_binary() or dtype.is_unknown():
+        return "other"  # structs, lists, JSON, bytes: counted (rows, nulls), not described
     return "category"
 
 
@@ -103,7 +106,8 @@ def profile_table(
     stats = _statistics(table)
     rows = int(stats["rows"] or 0)
     edges = _bins(table, stats, bins or {})
-    counted = [c for i, c in enumerate(table.columns) if stats[f"d{i}"] <= EXACT_DISTINCT_LIMIT]
+    counted = [c for i, c in enumerate(table.columns) if (stats.get(f"d{i}") or 0) <= EXACT_DISTINCT_LIMIT]
+    counted = [c for c in counted if kind(table.schema()[c]) != "other"]
     values, histograms = _distributions(table, counted, edges)
     columns = []
     for i, name in enumerate(table.columns):
@@ -123,7 +127,7 @@ def profile_table(
                 type=str(dtype.copy(nullable=True)),
                 nulls=nulls,
                 null_share=nulls / rows if rows else 0.0,
-                distinct=len(counts) if exact else int(stats[f"d{i}"]),
+                distinct=len(counts) if exact else stats.get(f"d{i}"),
                 distinct_exact=exact,
                 min=_plain(stats.get(f"lo{i}")),
                 max=_plain(stats.get(f"hi{i}")),
@@ -141,6 +145,8 @@ def _statistics(table: ibis.Table) -> dict[str, Any]:
     for i, name in enumerate(table.columns):
         column = table[name]
         measures[f"n{i}"] = column.count()
+        if kind(column.type()) == "other":
+            continue
         measures[f"d{i}"] = column.approx_nunique()
         if kind(column.type()) != "category":
             measures[f"lo{i}"] = column.min()
@@ -163,7 +169,7 @@ def _bins(table: ibis.Table, stats: dict[str, Any], given: dict[str, Histogram])
 
 def _distributions(table: ibis.Table, counted: list[str], edges: dict[str, tuple]):
     """Query 2, one scan: every counted column's values and every numeric column's bin index as
-    text, pivoted longer into (key, value) rows and counted per key and value."""
+    text, tagged with their key, unnested into one row each and counted."""
     keys: dict[str, tuple[str, str]] = {}  # generated key -> (column, "value" or "bin")
     measures = {}
     for name in counted:
@@ -180,14 +186,18 @@ def _distributions(table: ibis.Table, counted: list[str], edges: dict[str, tuple
     histograms: dict[str, list[int]] = {}
     if not measures:
         return values, histograms
-    long = table.select(**measures).pivot_longer(list(measures), names_to="key", values_to="value")
-    counts = long.filter(long.value.notnull()).group_by(["key", "value"]).aggregate(n=ibis._.count())
+    # One array of "key<US>value" texts per row, unnested: a single generator, which every backend
+    # has (Spark allows one per select). Ibis' pivot_longer returns JSON-quoted text on PostgreSQL.
+    tagged = [ibis.literal(f"{key}{SEPARATOR}") + value for key, value in measures.items()]
+    cells = table.select(cell=ibis.array(tagged).unnest())
+    counts = cells.filter(cells.cell.notnull()).group_by("cell").aggregate(n=ibis._.count())
     for row in counts.to_pyarrow().to_pylist():
-        name, what = keys[row["key"]]
+        key, value = row["cell"].split(SEPARATOR, 1)
+        name, what = keys[key]
         if what == "value":
-            values.setdefault(name, []).append(ValueCount(value=row["value"], count=row["n"]))
+            values.setdefault(name, []).append(ValueCount(value=value, count=row["n"]))
         else:
-            histograms.setdefault(name, [0] * HISTOGRAM_BINS)[int(row["value"])] += row["n"]
+            histograms.setdefault(name, [0] * HISTOGRAM_BINS)[int(value)] += row["n"]
     return values, histograms
 
 

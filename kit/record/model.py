@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kit.checks.drift import HistoryPoint
 from kit.checks.profile import SourceProfile
+from kit.record.trend import carry_history
 
 Decision = Literal["GO", "GO WITH CONDITIONS", "NO-GO", "USE A DETERMINISTIC SYSTEM"]
 
@@ -137,14 +139,22 @@ def body(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def build(
-    project: str, provenance: dict[str, Any], emitted: dict[str, Any] | None, failure: dict[str, Any] | None
+    project: str,
+    provenance: dict[str, Any],
+    emitted: dict[str, Any] | None,
+    failure: dict[str, Any] | None,
+    previous: Path | None = None,
 ) -> dict[str, Any]:
-    """The one way a record is made: the emitted evidence of a finished run, or the failure."""
+    """The one way a record is made: the emitted evidence of a finished run, or the failure. A
+    finished run written over an earlier record of the project (``previous``) carries its trend."""
     if failure is not None:
         record = Record(project=project, status="failed", failure=failure, provenance=provenance)
     else:
         record = Record(**Body.model_validate(emitted or {}).model_dump(), status="ok", provenance=provenance)
-    return record.model_dump(mode="json")
+    data = record.model_dump(mode="json")
+    if previous is not None:
+        data = Record.model_validate(carry_history(data, previous)).model_dump(mode="json")
+    return data
 
 
 def json_schema() -> dict[str, Any]:

@@ -1,17 +1,20 @@
 """The index page's trend: failed checks and conditions of a project's records over time.
 
 A record carries the history of the records it was compared with (``--baseline`` chains, or
-``--baseline-dir`` runs), so the latest run alone draws the trend. The chart is inline SVG (the
+``--baseline-dir`` runs), or of the record it replaced in the same output folder, so the latest run
+alone draws the trend. The chart is inline SVG (the
 index allows no script and no image request) with the same numbers as text beside it.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup, escape
 
-from kit.checks.drift import HistoryPoint, history_point
+from kit.checks.drift import HISTORY_LENGTH, HistoryPoint, history_point
 
 WIDTH, HEIGHT, PAD = 160, 40, 4
 SERIES = (("failed_checks", "failed checks", "#b91c1c"), ("conditions", "conditions", "#a16207"))
@@ -53,3 +56,18 @@ def describe(found: list[HistoryPoint]) -> str:
         f"{p.as_of or p.executed_at or 'undated'}: {p.failed_checks} failed checks, {p.conditions} conditions"
         for p in found
     )
+
+
+def carry_history(record: dict[str, Any], previous: Path) -> dict[str, Any]:
+    """A run written over an earlier record of the same project, without --baseline, still extends
+    that record's trend: repeated dated runs into one output folder draw their history."""
+    if record.get("status") != "ok" or record.get("history") or not previous.is_file():
+        return record
+    try:
+        earlier = json.loads(previous.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return record  # an unreadable old record is about to be replaced; it has no trend to give
+    if earlier.get("status") != "ok" or earlier.get("project") != record.get("project"):
+        return record
+    chain = [*earlier.get("history", []), history_point(earlier).model_dump(mode="json")]
+    return {**record, "history": chain[-HISTORY_LENGTH:]}

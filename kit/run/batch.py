@@ -115,7 +115,9 @@ def run_project(job: Job, folder: Path, report=None) -> Outcome:
     data = _answers_data(job.project)
     prov = record.provenance(job.project, data, job.parameters)
     emitted = None if failure else _emitted_record(steps)
-    rec = model.build(job.title, prov, emitted, failure.as_dict() if failure else None)
+    rec = model.build(
+        job.title, prov, emitted, failure.as_dict() if failure else None, job.out / "record.json"
+    )
     facts = _facts(job, rec)
     html = _export(
         steps,
