@@ -172,7 +172,10 @@ def without_untouched_defaults(schema: dict, value: Any, original: Any) -> Any:
             sub = schema["properties"][key]
             if key not in original and (item in ({}, []) or ("default" in sub and item == sub["default"])):
                 continue
-            out[key] = without_untouched_defaults(sub, item, original.get(key))
+            kept = without_untouched_defaults(sub, item, original.get(key))
+            if key not in original and kept in ({}, []):  # a part made only of untouched defaults
+                continue
+            out[key] = kept
         return out
     if schema.get("type") == "array" and isinstance(value, list):
         original = original if isinstance(original, list) else []

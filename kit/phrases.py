@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-MAX_DECIMALS = 6
+MAX_DECIMALS = 12  # 1 in a trillion still shows
 
 
 def number(value: int | float) -> str:

@@ -108,8 +108,9 @@ def plan(loaded, backend=None, as_of: dt.date | None = None) -> Plan:
             add((*base, *exc.where), str(exc))
             result.broken[i] = str(exc)
         except Exception as exc:  # a backend error while compiling is the rule's error
-            add(base, f"cannot be compiled: {datasets.first_line(exc)}")
             result.broken[i] = datasets.first_line(exc)
+            if isinstance(ctx.as_of, dt.date):  # else the schema error on project.as_of says why
+                add(base, f"cannot be compiled: {datasets.first_line(exc)}")
     return result
 
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kit.checks.drift import HistoryPoint
+from kit.checks.drift import Comparison, HistoryPoint
 from kit.checks.profile import SourceProfile
 from kit.record.trend import carry_history
 
@@ -68,6 +68,20 @@ class Freshness(Strict):
     stale: bool | None
 
 
+class BaselineRef(Strict):
+    path: str = Field(description="the baseline record.json, as given to --baseline")
+    project: str | None = None
+    as_of: str | None = None
+    executed_at: str | None = None
+
+
+class DriftSection(Strict):
+    """Since the last record: every comparison with the baseline, and what each became."""
+
+    baseline: BaselineRef
+    comparisons: list[Comparison]
+
+
 class Failure(Strict):
     step: str = Field(description="notebook stem, e.g. 01_problem_boundaries")
     cell: int = Field(description="index of the failing cell in the executed notebook")
@@ -103,7 +117,7 @@ class Body(Strict):
     answers: dict[str, Any] = Field(description="the answers file as read, never changed by run options")
     profiles: dict[str, SourceProfile] = Field(default_factory=dict)
     freshness: list[Freshness] = Field(default_factory=list)
-    drift: dict[str, Any] | None = Field(None, description="comparisons with the baseline record")
+    drift: DriftSection | None = Field(None, description="comparisons with the baseline record")
     history: list[HistoryPoint] = Field(default_factory=list)
     calendar: str | None = Field(None, description="the audit calendar file beside the record")
 
@@ -127,7 +141,7 @@ class Record(Strict):
     answers: dict[str, Any] | None = None
     profiles: dict[str, SourceProfile] = Field(default_factory=dict)
     freshness: list[Freshness] = Field(default_factory=list)
-    drift: dict[str, Any] | None = None
+    drift: DriftSection | None = None
     history: list[HistoryPoint] = Field(default_factory=list)
     calendar: str | None = None
     provenance: Provenance
