@@ -105,6 +105,25 @@ def test_a_family_whose_run_raises_reports_every_planned_check(monkeypatch) -> N
     assert {"toy.a", "toy.b"} <= {b.evidence for b in decide(ev).blockers}
 
 
+@pytest.mark.parametrize("becomes", ["blocker", "condition"])
+def test_what_a_failure_becomes_is_the_familys_table_entry(monkeypatch, becomes: str) -> None:
+    toy = families.Family(
+        "toy",
+        "Toy checks",
+        "a family added by a test",
+        run=lambda s: [CheckResult("toy.a", "toy", 4, 1)],
+        planned=lambda s: ["toy.a"],
+        on_failure=becomes,
+    )
+    monkeypatch.setattr(families, "FAMILIES", (*families.FAMILIES, toy))
+    outcome = decide(evidence.gather(MEDICAL))
+    where = {"blocker": outcome.blockers, "condition": outcome.conditions}
+    assert [i.evidence for i in where[becomes] if i.evidence == "toy.a"] == ["toy.a"]
+    other = where["condition" if becomes == "blocker" else "blocker"]
+    assert "toy.a" not in {i.evidence for i in other}
+    assert "1 of 4" in next(i.text for i in where[becomes] if i.evidence == "toy.a")
+
+
 @given(
     checked=st.integers(min_value=0, max_value=10**7),
     failed_share=st.fractions(min_value=0, max_value=1),

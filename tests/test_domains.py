@@ -189,7 +189,7 @@ def test_blockers_name_a_measure_and_a_requirement_too(tmp_path: Path) -> None:
         "required: all"
     )
     assert texts["bias.sex_mix"].startswith(
-        "check bias.sex_mix could not run (source 'guidelines' has no sample"
+        "check bias.sex_mix could not be checked (source 'guidelines' has no sample"
     )
     assert "required: it runs" in texts["bias.sex_mix"]
     assert texts["problem_boundaries.data.sources[0].licence"] == (

@@ -59,6 +59,7 @@ class Family:
     meaning: str
     run: Callable[[Subject], list[CheckResult]]
     planned: Callable[[Subject], list[str]]
+    declarations: Callable[[Any], list[Finding]] = lambda loaded: []  # located, before anything runs
     on_failure: Literal["condition", "blocker"] = "condition"
 
 
@@ -103,6 +104,7 @@ FAMILIES: tuple[Family, ...] = (
         "rows of each dataset checked against the rules written for them",
         lambda s: rules.run(s.loaded, s.as_of).results,
         _rule_ids,
+        rules.declaration_findings,
     ),
     Family(
         "output",
@@ -110,6 +112,7 @@ FAMILIES: tuple[Family, ...] = (
         "sample outputs checked against their input records and the output template",
         lambda s: outputs.run(s.loaded, s.template),
         _output_ids,
+        outputs.declaration_findings,
     ),
     Family(
         "source",
@@ -134,6 +137,7 @@ FAMILIES: tuple[Family, ...] = (
         "observed shares of an attribute within the tolerance of the reference shares",
         lambda s: bias.run(s.loaded),
         _bias_ids,
+        bias.declaration_findings,
     ),
     # Last: drift compares every check above with the baseline record's.
     Family(
@@ -144,18 +148,17 @@ FAMILIES: tuple[Family, ...] = (
         lambda s: ["drift"] if s.baseline else [],
     ),
 )
-BY_NAME = {f.name: f for f in FAMILIES}
+
+
+def on_failure(name: str) -> str:
+    """What a failed check of family ``name`` becomes in the decision (a condition by default)."""
+    return next((f.on_failure for f in FAMILIES if f.name == name), "condition")
 
 
 def declaration_findings(loaded) -> list[Finding]:
-    """What the families find wrong in the answers before anything runs: rules and outputs that
-    cannot run, and unacceptable outputs caught by a check that does not exist."""
-    return (
-        rules.declaration_findings(loaded)
-        + outputs.declaration_findings(loaded)
-        + bias.declaration_findings(loaded)
-        + _catcher_findings(loaded)
-    )
+    """What the families find wrong in the answers before anything runs (each family's own
+    declarations), and unacceptable outputs caught by a check that does not exist."""
+    return [f for family in FAMILIES for f in family.declarations(loaded)] + _catcher_findings(loaded)
 
 
 def _catcher_findings(loaded) -> list[Finding]:

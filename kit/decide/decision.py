@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from kit import phrases as say
+from kit.checks import families
 from kit.decide import measured
 from kit.decide.evidence import Evidence
 from kit.decide.team import expected_roles
@@ -79,17 +80,23 @@ def blockers(ev: Evidence) -> list[Item]:
         for role in ev.team.missing_roles
     ]
     out += [
-        Item(f"check {c.id} could not run ({c.error}), so 0 items were checked; required: it runs", c.id)
+        Item(f"check {c.id} could not be checked ({c.error}): 0 items were checked; required: it runs", c.id)
         for c in ev.checks
         if c.status == "error"
     ]
+    out += [Item(f"fix before launch: {measured.sentence(ev, c)}", c.id) for c in failing(ev, "blocker")]
     return out
+
+
+def failing(ev: Evidence, becomes: str) -> list:
+    """Failed checks whose family's table entry says a failure becomes ``becomes``."""
+    return [c for c in ev.checks if c.status == "fail" and families.on_failure(c.family) == becomes]
 
 
 def conditions(ev: Evidence) -> list[Item]:
     out = []
     for check in ev.checks:
-        if check.status == "fail":
+        if check.status == "fail" and families.on_failure(check.family) == "condition":
             out.append(Item(f"fix before launch: {measured.sentence(ev, check)}", check.id))
         elif check.status == "warn" or (check.family in ("source", "audit", "bias") and check.failed):
             out.append(Item(f"resolve or accept: {measured.sentence(ev, check)}", check.id))

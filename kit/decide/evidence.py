@@ -8,12 +8,12 @@ from pathlib import Path
 
 from kit.answers import loading as answers_io
 from kit.answers import signoff, template
+from kit.answers.inputs import project_files
 from kit.answers.schema import Answers
 from kit.checks import bias, drift, families, profile, sources
 from kit.checks.result import CheckResult
 from kit.decide import legal, lineage, team, verdict
 from kit.findings import AnswersError, Finding
-from kit.paths import RUBRICS, TEMPLATES
 
 
 @dataclass
@@ -75,13 +75,9 @@ _cache: dict[tuple, Evidence] = {}
 
 
 def _fingerprint(project_dir: Path, rubric: Path | None, *more: Path) -> tuple:
-    """Every file an Evidence depends on, by size and modification time."""
-    folders = [project_dir, TEMPLATES / "output_templates", RUBRICS]
-    files = [p for folder in folders if folder.is_dir() for p in sorted(folder.rglob("*")) if p.is_file()]
-    if rubric:
-        files.append(Path(rubric))
-    files += [p for p in more if p.is_file()]
-    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    """Every file an Evidence depends on (kit.answers.inputs), by size and modification time."""
+    files = [*project_files(project_dir), *(Path(p) for p in (rubric, *more) if p)]
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.is_file())
 
 
 def gather(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -10,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from kit import __version__
+from kit.answers.inputs import project_files
 from kit.answers.schema import SCHEMA_VERSION
-from kit.findings import AnswersError
 from kit.paths import RUBRICS
 from kit.record import render
 
@@ -28,25 +27,6 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def input_files(project_dir: Path, answers: dict[str, Any]) -> list[Path]:
-    """Every file the record depends on: answers, samples, generated outputs, template, rubric."""
-    files = [project_dir / "answers.yaml"]
-    for source in answers.get("problem_boundaries", {}).get("data", {}).get("sources", []):
-        if source.get("sample"):
-            files.append(project_dir / source["sample"])
-    generated = answers.get("data_quality", {}).get("generated_outputs")
-    if generated:
-        files.append(project_dir / generated["path"])
-    from kit.answers.template import resolve
-
-    # A missing or unnamed template is reported by the run itself.
-    with contextlib.suppress(KeyError, TypeError, AnswersError):
-        files.append(resolve(project_dir, answers["data_quality"]["output_template"]))
-    files.append(RUBRICS / "solution_fit.yaml")
-    files.append(RUBRICS / "roles.yaml")
-    return [f for f in files if f.is_file()]
-
-
 def provenance(project_dir: Path, answers: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
     def name(path: Path) -> str:
         try:
@@ -59,7 +39,7 @@ def provenance(project_dir: Path, answers: dict[str, Any], parameters: dict[str,
         "schema_version": SCHEMA_VERSION,
         "record_schema_version": RECORD_SCHEMA_VERSION,
         "answers_sha256": sha256(project_dir / "answers.yaml"),
-        "inputs": {name(p): sha256(p) for p in input_files(project_dir, answers)},
+        "inputs": {name(p): sha256(p) for p in project_files(project_dir, answers)},
         "parameters": {k: v for k, v in parameters.items() if k != "show_form"},
         "executed_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     }
