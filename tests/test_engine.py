@@ -201,7 +201,8 @@ def test_a_rule_whose_query_raises_is_an_error_and_the_others_still_count(loaded
     _break_kind(monkeypatch, "in_set", lambda t, cols, p, ctx: t[cols[0]].cast("int64") > 0)
     results = {r.id: r for r in rules.run(loaded).results}
     broken = results["unit_is_ucum"]
-    assert broken.status == "error" and "Could not convert string" in broken.error
+    assert broken.status == "error" and broken.error.startswith("in_set on unit: Conversion Error")
+    assert "Could not convert string" in broken.error
     assert "Traceback" not in broken.error and "\n" not in broken.error
     assert results["unit_present"].failed == len(PLANTED["rows"]["missing_unit"])
     assert results["value_plausible"].failed == len(PLANTED["rows"]["negative_value"])

@@ -82,8 +82,17 @@ def _examples(failing: ibis.Table, c: Compiled) -> list[dict[str, Any]]:
 
 
 def _error(c: Compiled, message: str) -> CheckResult:
+    """What broke, for the record: the kind, its columns and the library's one-line message."""
+    on = f" on {', '.join(c.rule.columns)}" if c.rule.columns else ""
     return CheckResult(
-        c.rule.id, "rule", 0, 0, c.rule.severity, c.rule.min_pass_rate, detail=c.detail, error=message
+        c.rule.id,
+        "rule",
+        0,
+        0,
+        c.rule.severity,
+        c.rule.min_pass_rate,
+        detail=c.detail,
+        error=f"{c.rule.check}{on}: {message}",
     )
 
 
