@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 from conftest import EXAMPLES
+
+from kit.record.links import slug
 
 # medical_reports: which planted kind each check must find (every other rule or output check: none)
 MEDICAL_KINDS = {
@@ -30,6 +33,21 @@ MEDICAL_KINDS = {
     "output.numbers_grounded": ("reports", "hallucinated_number"),
 }
 MEDICAL_LAB_RULES = ("unit_present", "value_plausible", "flag_consistent", "result_id_unique")
+# job_adverts plants defects by kind too: rows of requisitions, drafted adverts
+JOB_ADVERT_KINDS = {
+    "requisition_id_unique": ("rows", "duplicate"),
+    "requisition_id_format": ("rows", "malformed_id"),
+    "salary_stated": ("rows", "missing_salary"),
+    "salary_plausible": ("rows", "implausible_salary"),
+    "contract_known": ("rows", "unknown_contract"),
+    "hours_legal": ("rows", "excessive_hours"),
+    "requisition_open": ("rows", "stale"),
+    "output.sections_present": ("adverts", "missing_section"),
+    "output.values_match": ("adverts", "wrong_title"),
+    "output.ranges_unchanged": ("adverts", "changed_salary"),
+    "output.numbers_grounded": ("adverts", "invented_number"),
+}
+BY_KIND = {"medical_reports": MEDICAL_KINDS, "job_adverts": JOB_ADVERT_KINDS}
 
 
 def planted(example: str) -> dict:
@@ -45,11 +63,9 @@ def csv_rows(path: Path) -> int:
 def expected_failing(example: str, check_ids) -> dict[str, list[str]]:
     """The ids each check must report failing, for the rule and output checks in check_ids."""
     truth = planted(example)
-    if example == "medical_reports":
-        return {
-            c: truth[MEDICAL_KINDS[c][0]][MEDICAL_KINDS[c][1]] if c in MEDICAL_KINDS else []
-            for c in check_ids
-        }
+    if example in BY_KIND:
+        kinds = BY_KIND[example]
+        return {c: truth[kinds[c][0]][kinds[c][1]] if c in kinds else [] for c in check_ids}
     return {c: truth["checks"][c]["failing"] for c in check_ids}
 
 
@@ -61,6 +77,11 @@ def expected_checked(example: str) -> dict[str, int]:
         reports = len(text.splitlines())
         outputs = {c: reports for c in MEDICAL_KINDS if c.startswith("output.")}
         return {**dict.fromkeys(MEDICAL_LAB_RULES, rows), **outputs}
+    if example == "job_adverts":
+        rows = csv_rows(EXAMPLES / example / "data" / "requisitions.csv")
+        text = (EXAMPLES / example / "outputs" / "drafted_adverts.jsonl").read_text(encoding="utf-8")
+        adverts = len([line for line in text.splitlines() if line.strip()])
+        return {c: adverts if c.startswith("output.") else rows for c in JOB_ADVERT_KINDS}
     return {c: spec["checked"] for c, spec in planted(example)["checks"].items()}
 
 
@@ -112,12 +133,18 @@ class CheckTables(HTMLParser):
             self.cells[-1] += data
 
 
-def shown_counts(html: str) -> dict[str, tuple[int, int]]:
-    """{check id: (checked, failed)} as the tables of a notebook's HTML output show them."""
+FAILING = re.compile(r"^\s*([\d,\u202f]+)\s+of\s+([\d,\u202f]+)\s*$")
+
+
+def shown_counts(html: str, check_ids) -> dict[str, tuple[int, int]]:
+    """{check id: (checked, failed)} as the tables of a notebook's HTML output show them: the row
+    id is the check's anchor (kit.record.links.slug of its id), the "Failing" cell reads "N of M"."""
     parser = CheckTables()
     parser.feed(html)
-    return {
-        check: (number(cells["Checked"]), number(cells["Failed"]))
-        for check, cells in parser.rows.items()
-        if "Checked" in cells and "Failed" in cells
-    }
+    by_anchor = {slug(c): c for c in check_ids}
+    shown = {}
+    for anchor, cells in parser.rows.items():
+        found = FAILING.match(cells.get("Failing", ""))
+        if found and anchor in by_anchor:
+            shown[by_anchor[anchor]] = (number(found[2]), number(found[1]))
+    return shown

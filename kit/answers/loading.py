@@ -241,11 +241,13 @@ def check_references(answers: Answers, document: yamlfile.Document) -> list[Find
             f"no source with id {dq.generated_outputs.input_dataset!r}",
         )
     elif dq.generated_outputs and not next(
-        s.sample for s in pb.data.sources if s.id == dq.generated_outputs.input_dataset
+        s.sample or (s.connection and s.table)
+        for s in pb.data.sources
+        if s.id == dq.generated_outputs.input_dataset
     ):
         add(
             ("data_quality", "generated_outputs", "input_dataset"),
-            f"source {dq.generated_outputs.input_dataset!r} has no sample file to check the outputs against",
+            f"source {dq.generated_outputs.input_dataset!r} has no sample file or table to check the outputs against",
         )
 
     for i, item in enumerate(dq.unacceptable_outputs):

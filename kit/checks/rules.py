@@ -24,7 +24,7 @@ from kit.checks.engine.compile import Compiled, compile_rule
 from kit.checks.engine.count import count
 from kit.checks.engine.kinds import KINDS, Context, RuleError
 from kit.checks.result import CheckResult
-from kit.findings import Finding, format_path
+from kit.findings import AnswersError, Finding, format_path
 from kit.phrases import plural
 
 CHECKS = KINDS  # the check kinds, by name (kept under its old name for callers)
@@ -128,6 +128,9 @@ def _open(source: Source, index: int, project_dir: Path, backend, result: Plan, 
     except datasets.SourceError as exc:
         if "file not found" not in str(exc):  # reported by the answers' reference checks
             add((*loc, field_name), str(exc))
+        return
+    except AnswersError as exc:  # a connection's own located findings (connections.yaml, name)
+        result.findings.extend(exc.findings)
         return
     except Exception as exc:  # a backend's error, e.g. an unknown table
         add((*loc, field_name), datasets.first_line(exc))
