@@ -171,7 +171,10 @@ def without_untouched_defaults(schema: dict, value: Any, original: Any) -> Any:
             sub = schema["properties"][key]
             if key not in original and (item in ({}, []) or ("default" in sub and item == sub["default"])):
                 continue
-            out[key] = without_untouched_defaults(sub, item, original.get(key))
+            kept = without_untouched_defaults(sub, item, original.get(key))
+            if key not in original and kept == {}:
+                continue  # a section the file lacked, holding only defaults (e.g. data_strategy.monitoring)
+            out[key] = kept
         return out
     if schema.get("type") == "array" and isinstance(value, list):
         original = original if isinstance(original, list) else []
