@@ -3,9 +3,13 @@ small CSV files read through the engine, and the error each invalid case must gi
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
@@ -16,16 +20,16 @@ from kit.checks.engine import datasets
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "rule_kinds.yaml").read_text())
 
 
-def open_csv(tmp_path: Path, name: str, text: str):
-    (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
+def open_csv(tmp_path: Path, name: str, text: str, as_text: bool = False):
+    sample = f"{name}.parquet" if as_text else f"{name}.csv"
+    if as_text:
+        header, *rows = list(csv.reader(io.StringIO(text)))
+        columns = {h: [r[i] for r in rows] for i, h in enumerate(header)}
+        pq.write_table(pa.table(columns), tmp_path / sample)
+    else:
+        (tmp_path / sample).write_text(text, encoding="utf-8")
     source = Source(
-        id=name,
-        name=name,
-        kind="file",
-        licence="internal",
-        access="granted",
-        scope="domain",
-        sample=f"{name}.csv",
+        id=name, name=name, kind="file", licence="internal", access="granted", scope="domain", sample=sample
     )
     return datasets.open_source(source, tmp_path)
 
@@ -38,7 +42,7 @@ def outcome(case: dict, tmp_path: Path):
         return problems, None
     others = {"other": open_csv(tmp_path, "other", case["other"])} if "other" in case else {}
     as_of = case.get("as_of", dt.date(2026, 11, 1))
-    table = open_csv(tmp_path, "data", case["csv"])
+    table = open_csv(tmp_path, "data", case["csv"], case.get("as_text", False))
     return [], rules.run_on_table([rule], table, as_of, case.get("timezone", "UTC"), others)[0]
 
 

@@ -174,8 +174,9 @@ def run_on_table(
     for i, rule in enumerate(rules):
         try:
             compiled[i] = compile_rule(rule, table, ctx)
-        except (RuleError, ValidationError, KeyError) as exc:
-            results[i] = CheckResult(rule.id, "rule", 0, 0, rule.severity, rule.min_pass_rate, error=str(exc))
+        except Exception as exc:  # a rule that cannot be compiled is an error, never a pass
+            message = str(exc) if isinstance(exc, RuleError) else datasets.first_line(exc)
+            results[i] = CheckResult(rule.id, "rule", 0, 0, rule.severity, rule.min_pass_rate, error=message)
     results.update(zip(compiled, count(table, list(compiled.values())), strict=True))
     return [results[i] for i in range(len(rules))]
 

@@ -75,14 +75,24 @@ def _result(table: ibis.Table, c: Compiled, totals: dict[str, int], i: int) -> C
 
 
 def _examples(failing: ibis.Table, c: Compiled) -> list[dict[str, Any]]:
-    shown = [col for col in c.shown if col in failing.columns] or list(failing.columns)
+    measured = list(c.failing.measured) if c.failing is not None else []
+    shown = [col for col in c.shown if col in failing.columns] + measured
     fetched = rows(failing.select(shown).limit(MAX_EXAMPLES))
     return [{k: _plain(v) for k, v in row.items()} for row in fetched]
 
 
 def _error(c: Compiled, message: str) -> CheckResult:
+    """What broke, for the record: the kind, its columns and the library's one-line message."""
+    on = f" on {', '.join(c.rule.columns)}" if c.rule.columns else ""
     return CheckResult(
-        c.rule.id, "rule", 0, 0, c.rule.severity, c.rule.min_pass_rate, detail=c.detail, error=message
+        c.rule.id,
+        "rule",
+        0,
+        0,
+        c.rule.severity,
+        c.rule.min_pass_rate,
+        detail=c.detail,
+        error=f"{c.rule.check}{on}: {message}",
     )
 
 

@@ -3,11 +3,15 @@ named connection. Files are scanned where they lie, never loaded whole into memo
 
 from __future__ import annotations
 
+import atexit
 import csv
 import functools
 import glob
 import re
+import shutil
+import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 import ibis
@@ -31,10 +35,20 @@ class SourceError(Exception):
 
 @functools.cache
 def default_backend() -> BaseBackend:
-    """One embedded DuckDB for the process; it spills to a temp dir when data exceeds memory."""
+    """One embedded DuckDB for the process; it spills to a temp dir when data exceeds memory, and
+    shows its progress line on long scans only when a person watches a terminal."""
     con = ibis.duckdb.connect()
     con.raw_sql(f"SET temp_directory = '{tempfile.gettempdir()}/wbk-duckdb'")
+    con.raw_sql(f"SET enable_progress_bar = {str(sys.stderr.isatty()).lower()}")
     return con
+
+
+@functools.cache
+def _columnar_dir() -> Path:
+    """Where text samples are kept as Parquet for the life of the process."""
+    folder = Path(tempfile.mkdtemp(prefix="wbk-columnar-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def connect(name: str, project_dir: Path) -> BaseBackend:
@@ -97,12 +111,19 @@ def _open_cached(con: BaseBackend, stamp: tuple, encoding: str | None, delimiter
     text_columns: dict[str, str] = {}
     while True:
         table = _read(con, paths, encoding, delimiter, text_columns)
-        column = _scan(table, paths[0])
-        if column is None:
-            return table
-        if column in text_columns:  # cannot happen twice for one column; never loop forever
-            raise SourceError(f"{Path(paths[0]).name}: column {column!r} cannot be read")
-        text_columns[column] = "VARCHAR"
+        try:
+            return _scan(con, table, paths[0])
+        except _Misfit as misfit:
+            if misfit.column in text_columns:  # cannot happen twice for one column; never loop forever
+                raise SourceError(f"{Path(paths[0]).name}: column {misfit.column!r} cannot be read") from None
+            text_columns[misfit.column] = "VARCHAR"
+
+
+class _Misfit(Exception):
+    """A value after DuckDB's sniffed sample does not fit the column's sniffed type."""
+
+    def __init__(self, column: str):
+        self.column = column
 
 
 def _read(con: BaseBackend, paths: list[str], encoding, delimiter, text_columns: dict) -> ibis.Table:
@@ -125,24 +146,27 @@ def _read(con: BaseBackend, paths: list[str], encoding, delimiter, text_columns:
     return table
 
 
-def _scan(table: ibis.Table, path: str) -> str | None:
+def _scan(con: BaseBackend, table: ibis.Table, path: str) -> ibis.Table:
     """One pass over every value: a bad byte, a ragged row or a value that does not fit the type
-    sniffed from the first rows surfaces now, not in the middle of a run. Returns the column whose
-    late value did not fit its sniffed type (it is then read as text, and rules on it say why)."""
+    sniffed from the first rows surfaces now, not in the middle of a run (raises _Misfit naming
+    the column: it is then read as text, and rules on it say why). Text formats are parsed once,
+    into a Parquet copy in a temp dir that every later query reads (columnar, never in memory)."""
     try:
-        counts = rows(
-            table.aggregate(
-                rows=table.count(), **{f"c{i}": table[c].count() for i, c in enumerate(table.columns)}
-            )
-        )
+        if reader_of(Path(path)) == "parquet":
+            rows(table.aggregate(**{f"c{i}": table[c].count() for i, c in enumerate(table.columns)}))
+        else:
+            copy = _columnar_dir() / f"{uuid.uuid4().hex}.parquet"
+            con.to_parquet(table, copy)
+            table = con.read_parquet(copy)
+        empty = scalar(table.count()) == 0
     except Exception as exc:
         misfit = re.search(r'converting column "([^"]+)"', str(exc))
         if misfit:
-            return misfit.group(1)
+            raise _Misfit(misfit.group(1)) from None
         raise SourceError(explain(exc, path)) from None
-    if counts[0]["rows"] == 0:
+    if empty:
         raise SourceError(f"{Path(path).name} has a header but no rows: add the rows the rules should check")
-    return None
+    return table
 
 
 def _refuse_unsplit_header(path: str, header: str, encoding: str | None) -> None:

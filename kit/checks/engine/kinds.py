@@ -50,6 +50,7 @@ class Failing:
     failed: ibis.Scalar
     examples: ibis.Table
     checked: ibis.Scalar | int | None = None
+    measured: tuple[str, ...] = ()  # columns the query computes that examples show, e.g. "occurs"
 
 
 # --- parameters -------------------------------------------------------------------------------
@@ -140,14 +141,14 @@ class Expression(NoParams):
 _NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
-def as_number(col: ibis.Value) -> ibis.Value:
+def as_number(col: ibis.Value, index: int = 0) -> ibis.Value:
     """Numbers as numbers; text that reads as a number cast, other text NULL (never a cast error)."""
     kind = col.type()
     if kind.is_numeric():
         return col.cast("float64")
     if kind.is_string():
         return ibis.cases((col.re_search(_NUMBER), col.cast("float64")), else_=ibis.null("float64"))
-    raise RuleError(f"{col.get_name()!r} holds {kind} values, not numbers", ("columns", 0))
+    raise RuleError(f"{col.get_name()!r} holds {kind} values, not numbers", ("columns", index))
 
 
 def code(text: str) -> str:
@@ -229,7 +230,7 @@ def _form(t, column, index):
 
 def _consistent_flag(t, cols, p, ctx):
     flag = t[cols[0]]
-    value, low, high = (as_number(t[c]) for c in cols[1:])
+    value, low, high = (as_number(t[c], i) for i, c in enumerate(cols) if i)
     expected = ibis.cases((value < low, p.low), (value > high, p.high), else_=p.normal)
     return flag.isnull() | value.isnull() | (flag == expected)
 
@@ -243,11 +244,11 @@ def _compare(t, cols, p, ctx):
     left = t[cols[0]]
     if len(cols) == 2:
         right = t[cols[1]]
-        if _temporal(left) or _temporal(right):
+        if _temporal(left) or _temporal(right) or all(_dates_as_text(t, c) for c in cols):
             left, right = _common_time(t, cols)
         return left.isnull() | right.isnull() | OPERATORS[p.op](left, right)
     value = p.value
-    if _temporal(left):
+    if _temporal(left) or (isinstance(value, dt.date) and _dates_as_text(t, cols[0])):
         form = _form(t, cols[0], 0)
         left = temporal.as_time(t, cols[0], form)
         value = _time_literal(value, form)
@@ -264,6 +265,17 @@ def _temporal(col: ibis.Value) -> bool:
     return col.type().is_date() or col.type().is_timestamp()
 
 
+def _dates_as_text(t, column: str) -> bool:
+    """A text column whose every value is an ISO date or timestamp (e.g. JSON has no date type)."""
+    if not t[column].type().is_string():
+        return False
+    try:
+        temporal.form_of(t, column)
+    except temporal.NotDates:
+        return False
+    return True
+
+
 def _common_time(t, cols):
     """Two date-like columns in one form: a date widens to a timestamp; zoned and naive never mix."""
     forms = [_form(t, c, i) for i, c in enumerate(cols)]
@@ -274,7 +286,7 @@ def _common_time(t, cols):
         )
     widest = max(forms, key=_RANK.get)
     return tuple(
-        temporal.as_time(t, c, f).cast(temporal._TYPES[widest]) if f != widest else temporal.as_time(t, c, f)
+        temporal.as_time(t, c, f).cast(temporal.TYPES[widest]) if f != widest else temporal.as_time(t, c, f)
         for c, f in zip(cols, forms, strict=True)
     )
 
@@ -294,7 +306,7 @@ def _time_literal(value: Any, form: str) -> ibis.Value:
                 "the column has a time zone: give the value one too, e.g. 2026-01-01T00:00:00Z",
                 ("params", "value"),
             )
-        return ibis.literal(when.astimezone(dt.UTC).replace(tzinfo=None), type=temporal._TYPES["zoned"])
+        return ibis.literal(when.astimezone(dt.UTC).replace(tzinfo=None), type=temporal.TYPES["zoned"])
     return ibis.timestamp(when.replace(tzinfo=None))
 
 
@@ -313,8 +325,9 @@ def _unique(t, cols, p, ctx):
     groups = keyed.group_by(cols).aggregate(n=keyed.count())
     repeated = groups.filter(groups.n > 1)
     failed = (repeated.n - 1).sum()
-    examples = keyed.join(repeated.select(cols), cols, how="semi")
-    return Failing(failed, examples)
+    # One example per repeated key, saying how often it occurs; ordered, so examples are stable.
+    examples = repeated.select(*cols, occurs=repeated.n).order_by(cols)
+    return Failing(failed, examples, measured=("occurs",))
 
 
 def _references(t, cols, p, ctx):
@@ -330,7 +343,7 @@ def _references(t, cols, p, ctx):
     if not (left.type() == keys.key.type() or (left.type().is_numeric() and keys.key.type().is_numeric())):
         keys, left = keys.select(key=keys.key.cast("string")), left.cast("string")  # e.g. 42 against "42"
     orphans = keyed.join(keys, left == keys.key, how="anti")
-    return Failing(orphans.count(), orphans)
+    return Failing(orphans.count(), orphans.order_by(t.columns[0]))  # ordered: stable examples
 
 
 def _row_count(t, cols, p, ctx):
@@ -340,7 +353,7 @@ def _row_count(t, cols, p, ctx):
         ok &= rows >= p.min
     if p.max is not None:
         ok &= rows <= p.max
-    return Failing(ibis.ifelse(ok, 0, 1), t.aggregate(rows=t.count()), checked=1)
+    return Failing(ibis.ifelse(ok, 0, 1), t.aggregate(rows=t.count()), checked=1, measured=("rows",))
 
 
 # --- meanings, rendered with the rule's own values --------------------------------------------

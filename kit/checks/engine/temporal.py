@@ -94,13 +94,13 @@ def _text_form(table: ibis.Table, column: str) -> str:
     return "naive" if "naive" in found else "date"
 
 
-_TYPES = {"date": dt_types.date, "naive": dt_types.Timestamp(), "zoned": dt_types.Timestamp(timezone="UTC")}
+TYPES = {"date": dt_types.date, "naive": dt_types.Timestamp(), "zoned": dt_types.Timestamp(timezone="UTC")}
 
 
 def as_time(table: ibis.Table, column: str, form: str) -> ibis.Value:
     """The column cast to its form's type (a no-op for native columns)."""
     col = table[column]
-    return col if col.type() == _TYPES[form] else col.cast(_TYPES[form])
+    return col if col.type() == TYPES[form] else col.cast(TYPES[form])
 
 
 def at_or_after(value: ibis.Value, form: str, limit: Cutoff) -> ibis.BooleanValue:
@@ -109,4 +109,4 @@ def at_or_after(value: ibis.Value, form: str, limit: Cutoff) -> ibis.BooleanValu
         return value >= ibis.date(limit.day)
     if form == "naive":
         return value >= ibis.timestamp(limit.local)
-    return value >= ibis.literal(limit.instant.replace(tzinfo=None), type=_TYPES["zoned"])
+    return value >= ibis.literal(limit.instant.replace(tzinfo=None), type=TYPES["zoned"])
