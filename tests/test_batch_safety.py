@@ -157,3 +157,18 @@ def test_a_raising_run_publishes_nothing(tmp_path: Path) -> None:
         (folder / "record.json").write_text("{}")
     assert snapshot(tmp_path / "p") == {"record.json": b"{}"}
     assert oct((tmp_path / "p").stat().st_mode & 0o777) == oct(0o755)
+
+
+def test_the_project_after_a_failed_one_gets_a_fresh_kernel_and_runs(tmp_path: Path) -> None:
+    """--jobs 1 as the CLI runs it: a failure stops its kernel; the next project starts another."""
+    broken = copy_example("support_answers", tmp_path)
+    text = (broken / "answers.yaml").read_text(encoding="utf-8")
+    (broken / "answers.yaml").write_text(text.replace("domain: support", "domain: [support"))
+    out = tmp_path / "out"
+    run = wbk(
+        "run", str(broken), str(EXAMPLES / "invoice_processing"), "--out", str(out), stdout=subprocess.PIPE
+    )
+    summary, _ = run.communicate(timeout=300)
+    assert run.returncode == 1, summary
+    assert json.loads((out / "support_answers" / "record.json").read_text())["status"] == "failed"
+    assert json.loads((out / "invoice_processing" / "record.json").read_text())["status"] == "ok", summary

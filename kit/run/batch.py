@@ -13,6 +13,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime as dt
 import multiprocessing as mp
+import multiprocessing.util  # mp.util.Finalize below: not imported by "import multiprocessing"
 import os
 import sys
 import threading
@@ -79,18 +80,25 @@ def _build_exporter() -> None:
 def _take_kernel() -> Kernel:
     """The kernel of earlier projects: imports already paid; each notebook starts with %reset -f,
     so no project or step sees another's variables. A worker process stops it when it exits."""
-    global _kernel
+    global _kernel, _stop_at_exit
     if _kernel is None:
         _kernel = Kernel()
-        mp.util.Finalize(_kernel, _kernel.shutdown, exitpriority=10)
+        _stop_at_exit = mp.util.Finalize(_kernel, _kernel.shutdown, exitpriority=10)
     return _kernel
 
 
+_stop_at_exit: mp.util.Finalize | None = None
+
+
 def release_kernel() -> None:
-    global _kernel
-    if _kernel is not None:
+    """Stop this process's kernel once: through its exit finalizer when it has one, which also
+    unregisters it (a second shutdown at exit would fail)."""
+    global _kernel, _stop_at_exit
+    if _stop_at_exit is not None:
+        _stop_at_exit()
+    elif _kernel is not None:
         _kernel.shutdown()
-        _kernel = None
+    _kernel, _stop_at_exit = None, None
 
 
 def run_project(job: Job, folder: Path, report=None) -> Outcome:
