@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -59,12 +60,20 @@ def format_path(loc: tuple) -> str:
     return out
 
 
+INDEX = re.compile(r"\[(\d+)\]")
+
+
 def parse_path(path: str) -> tuple:
-    """The inverse of format_path: "a.b[2].c" -> ("a", "b", 2, "c")."""
+    """The inverse of format_path: "a.b[2].c" -> ("a", "b", 2, "c"). A key that itself holds
+    brackets or dots (anything can be a YAML key) stays text rather than breaking the parse."""
     loc: list[Any] = []
-    for part in path.replace("[", ".[").split("."):
-        if part.startswith("["):
-            loc.append(int(part[1:-1]))
-        elif part:
-            loc.append(part)
+    for part in path.split("."):
+        name, bracket, rest = part.partition("[")
+        indices = INDEX.findall(bracket + rest)
+        if bracket and "".join(f"[{i}]" for i in indices) != bracket + rest:
+            loc.append(part)  # not an index: a key with a bracket in it
+            continue
+        if name:
+            loc.append(name)
+        loc += [int(i) for i in indices]
     return tuple(loc)

@@ -58,7 +58,7 @@ def test_sigkill_mid_run_leaves_the_previous_record_byte_identical(tmp_path: Pat
     out = tmp_path / "out"
     before = snapshot(previous_record(out, "medical_reports"))
     with wbk("run", str(EXAMPLES / "medical_reports"), "--out", str(out), stderr=subprocess.PIPE) as run:
-        wait_for_line(run.stderr, "medical_reports: 01_problem_boundaries done")
+        wait_for_line(run.stderr, "Lab result report drafting: 01_problem_boundaries done")  # project.name
         kernels = subprocess.run(["pgrep", "-P", str(run.pid)], capture_output=True, text=True).stdout.split()
         os.killpg(run.pid, signal.SIGKILL)  # step 2 is running: its staging folder holds step 1
         assert run.wait(timeout=30) == -signal.SIGKILL

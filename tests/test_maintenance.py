@@ -19,8 +19,10 @@ from kit.answers import loading
 from kit.checks import drift, profile
 from kit.decide.decision import decide
 from kit.decide.evidence import gather
+from kit.findings import AnswersError
 from kit.record.calendar import record_calendar
 from kit.record.trend import trend_svg
+from kit.run.project import validate
 from kit.workbook import record_data, since_last_record
 
 
@@ -195,9 +197,12 @@ def test_agreeing_dates_raise_nothing() -> None:
 def test_missing_updated_column_is_an_error_naming_the_field(tmp_path: Path) -> None:
     project = copy_example("medical_reports", tmp_path)
     apply_edits(project, {"problem_boundaries.data.sources[0].updated_column": "result_date"})
-    check = next(c for c in gather(project).source_results if c.id == "freshness.lab_results")
-    assert check.status == "error"
-    assert "problem_boundaries.data.sources[0].updated_column" in check.error and "result_date" in check.error
+    # located before anything runs, in validate and in the run alike
+    where = "problem_boundaries.data.sources[0].updated_column: column 'result_date' is not in data/lab_results.csv"
+    assert any(where in str(f) for f in validate(project).errors)
+    with pytest.raises(AnswersError) as raised:
+        gather(project)
+    assert where in str(raised.value)
 
 
 # --- calendar ---------------------------------------------------------------------------------
@@ -285,7 +290,10 @@ def test_wbk_run_with_baseline_dir_end_to_end(tmp_path: Path) -> None:
     _shift_and_drop(project)
     assert main(["run", str(project), "--out", str(second), "--baseline-dir", str(first)]) == 0
     record = json.loads((second / "medical_reports" / "record.json").read_text(encoding="utf-8"))
-    assert record["provenance"]["parameters"]["baseline"] == str(first / "medical_reports" / "record.json")
+    # relative to the project, so no record carries this machine's paths
+    given = record["provenance"]["parameters"]["baseline"]
+    assert not Path(given).is_absolute()
+    assert (project / given).resolve() == (first / "medical_reports" / "record.json").resolve()
     crossed = {(c["source"], c["column"]) for c in record["drift"]["comparisons"] if c["status"] == "crossed"}
     assert crossed == {("patients", "sex"), ("reference_ranges", "test_name")}
     html = (second / "medical_reports" / "record.html").read_text(encoding="utf-8")

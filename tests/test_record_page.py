@@ -171,14 +171,15 @@ def test_first_screen_answers_the_four_questions(built: Path, browser, name: str
 
 @pytest.mark.browser
 def test_medical_counts_by_kind(built: Path, browser) -> None:
-    """Planted in the example: 11 failing rules and output checks and 4 template gaps, 2 stale or
+    """Planted in the example: 11 failing rules and output checks, and 4 template gaps of 2 kinds
+    (3 fields no rule guards, 1 fed by an inaccessible source: one condition per kind), 2 stale or
     inaccessible sources and 1 overdue audit, 1 bias check, 2 outstanding sign-offs."""
     page = open_record(browser, built, "medical_reports")
     found = {}
     for row in page.locator(".wbk-counts tbody tr").all():
         cells = [c.inner_text() for c in row.locator("th, td").all()]
         found[cells[0]] = (int(cells[1]), int(cells[2]))
-    assert found["Data quality"] == (0, 15)
+    assert found["Data quality"] == (0, 11 + 2)
     assert found["Sources and audits"] == (0, 3)
     assert found["Bias"] == (0, 1)
     assert found["Team sign-off"] == (0, 2)

@@ -123,6 +123,7 @@ FAMILIES: tuple[Family, ...] = (
             + sources.freshness_checks(s.answers, s.profiles)
         ),
         _source_ids,
+        sources.declaration_findings,
     ),
     Family(
         "audit",

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 from kit.checks.drift import Comparison, HistoryPoint
 from kit.checks.profile import SourceProfile
@@ -41,7 +41,14 @@ class CheckSummary(Strict):
     failed: int
     pass_rate: float = Field(ge=0, le=1)
     severity: Literal["blocking", "warning"]
-    error: str | None = Field(None, description="why the check could not run (status error)")
+    error: str | None = Field(None, description="why the check could not run (status error only)")
+
+    @model_serializer(mode="wrap")
+    def _error_only_when_set(self, handler) -> dict[str, Any]:
+        data = handler(self)
+        if data.get("error") is None:
+            data.pop("error", None)
+        return data
 
 
 class SignOff(Strict):

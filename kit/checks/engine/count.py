@@ -55,13 +55,20 @@ def _result(table: ibis.Table, c: Compiled, totals: dict[str, int], i: int) -> C
         if c.fails is not None:
             failed = totals[f"f{i}"]
             failing = table.filter(c.fails if c.applies is None else c.applies & c.fails)
+            examples = _examples(failing, c) if failed else []
         else:
-            failed = int(scalar(c.failing.failed) or 0)
             checked = checked if c.failing.checked is None else int(c.failing.checked)
-            failing = c.failing.examples
-        examples = _examples(failing, c) if failed else []
+            if c.failing.total is not None:
+                failed, examples = _counted_examples(c)
+            else:
+                failed = int(scalar(c.failing.failed) or 0)
+                examples = _examples(c.failing.examples, c) if failed else []
     except Exception as exc:
         return _error(c, first_line(exc))
+    return _counted(c, checked, failed, examples)
+
+
+def _counted(c: Compiled, checked: int, failed: int, examples: list[dict[str, Any]]) -> CheckResult:
     return CheckResult(
         c.rule.id,
         "rule",
@@ -72,6 +79,18 @@ def _result(table: ibis.Table, c: Compiled, totals: dict[str, int], i: int) -> C
         examples=examples,
         detail=c.detail,
     )
+
+
+TOTAL = "_wbk_failed"
+
+
+def _counted_examples(c: Compiled) -> tuple[int, list[dict[str, Any]]]:
+    """The failing count and up to MAX_EXAMPLES examples of a set-level rule, in one query."""
+    table = c.failing.examples
+    shown = [col for col in c.shown if col in table.columns] + list(c.failing.measured)
+    fetched = rows(table.select(*shown, **{TOTAL: c.failing.total(table)}).limit(MAX_EXAMPLES))
+    failed = int(fetched[0][TOTAL] or 0) if fetched else 0
+    return failed, [{k: _plain(v) for k, v in row.items() if k != TOTAL} for row in fetched]
 
 
 def _examples(failing: ibis.Table, c: Compiled) -> list[dict[str, Any]]:

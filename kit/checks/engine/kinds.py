@@ -51,6 +51,9 @@ class Failing:
     examples: ibis.Table
     checked: ibis.Scalar | int | None = None
     measured: tuple[str, ...] = ()  # columns the query computes that examples show, e.g. "occurs"
+    # The failing count as a window over the examples' rows: the count and the examples then come
+    # from ONE query (the group-by or anti-join runs once, not once for each).
+    total: Callable[[ibis.Table], ibis.Value] | None = None
 
 
 # --- parameters -------------------------------------------------------------------------------
@@ -327,7 +330,7 @@ def _unique(t, cols, p, ctx):
     failed = (repeated.n - 1).sum()
     # One example per repeated key, saying how often it occurs; ordered, so examples are stable.
     examples = repeated.select(*cols, occurs=repeated.n).order_by(cols)
-    return Failing(failed, examples, measured=("occurs",))
+    return Failing(failed, examples, measured=("occurs",), total=lambda e: (e.occurs - 1).sum().over())
 
 
 def _references(t, cols, p, ctx):
@@ -343,7 +346,10 @@ def _references(t, cols, p, ctx):
     if not (left.type() == keys.key.type() or (left.type().is_numeric() and keys.key.type().is_numeric())):
         keys, left = keys.select(key=keys.key.cast("string")), left.cast("string")  # e.g. 42 against "42"
     orphans = keyed.join(keys, left == keys.key, how="anti")
-    return Failing(orphans.count(), orphans.order_by(t.columns[0]))  # ordered: stable examples
+    key = cols[0]  # never null among orphans, so counting it counts them
+    return Failing(
+        orphans.count(), orphans.order_by(t.columns[0]), total=lambda e: e[key].count().over()
+    )  # ordered: stable examples
 
 
 def _row_count(t, cols, p, ctx):
