@@ -34,14 +34,17 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+MARKER = "written-by-the-previous-run-7f3a"
+
+
 def previous_record(out: Path, name: str) -> Path:
-    """A previous run's folder, every file with bytes no run would write."""
+    """A previous run's folder, every file with bytes no run would write (MARKER)."""
     folder = out / name
     (folder / "notebooks").mkdir(parents=True)
     for step in STEPS:
-        (folder / "notebooks" / f"{step}.ipynb").write_text(f'{{"previous": "{step}"}}\n')
+        (folder / "notebooks" / f"{step}.ipynb").write_text(f'{{"{MARKER}": "{step}"}}\n')
     (folder / "record.json").write_text('{"project": "Previous run", "status": "ok", "decision": "GO"}\n')
-    (folder / "record.html").write_text("<p>previous record</p>\n")
+    (folder / "record.html").write_text(f"<p>{MARKER}</p>\n")
     return folder
 
 
@@ -75,7 +78,7 @@ def test_sigkill_mid_run_leaves_the_previous_record_byte_identical(tmp_path: Pat
     assert staging.leftovers(out, "medical_reports") == [], "the next run removed the killed run's files"
     assert sorted(p.stem for p in (out / "medical_reports" / "notebooks").iterdir()) == STEPS
     for step in STEPS:
-        assert "previous" not in (out / "medical_reports" / "notebooks" / f"{step}.ipynb").read_text()
+        assert MARKER not in (out / "medical_reports" / "notebooks" / f"{step}.ipynb").read_text()
     assert json.loads((out / "medical_reports" / "record.json").read_text())["decision"] == (
         "GO WITH CONDITIONS"
     )
@@ -92,7 +95,7 @@ def test_a_rerun_after_a_failure_leaves_no_stale_notebook(tmp_path: Path) -> Non
     assert sorted(p.name for p in (folder / "notebooks").iterdir()) == ["01_problem_boundaries.ipynb"]
     record = json.loads((folder / "record.json").read_text())
     assert record["status"] == "failed" and record["failure"]["step"] == "01_problem_boundaries"
-    assert "previous record" not in (folder / "record.html").read_text()
+    assert MARKER not in (folder / "record.html").read_text()
     assert list((out / staging.HIDDEN).glob("*.staging")) == []
 
 
