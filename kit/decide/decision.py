@@ -59,9 +59,20 @@ CONDITIONAL_SIGN_OFFS = {
 
 
 def sign_off_items(ev: Evidence, wording: dict) -> list[Item]:
+    """One item per member whose sign-off state the wording names, with the team's measure: how
+    many of its members stand approved without conditions, against all of them."""
+    team = ev.team.matrix
+    approved = sum(row["decision"] == "approved" for row in team)
+    measured = (
+        f"; {say.number(approved)} of {say.plural(len(team), 'team member')} approved without conditions; "
+        f"required: all {say.number(len(team))}"
+    )
     return [
-        Item(wording[row["decision"]](row), f"data_quality.validation_team[{i}].sign_off")
-        for i, row in enumerate(ev.team.matrix)
+        Item(
+            wording[row["decision"]](row).rstrip(". ") + measured,
+            f"data_quality.validation_team[{i}].sign_off",
+        )
+        for i, row in enumerate(team)
         if row["decision"] in wording
     ]
 
