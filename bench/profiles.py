@@ -5,7 +5,10 @@ in fresh child processes measures (a) wbk's profile on the Ibis table and (b) me
 file into pandas, each with its time and peak RSS. The profile's peak stays near the interpreter's
 baseline because the rows never reach Python; the pandas read shows what loading them would cost.
 
-    python bench/profile.py [--rows 1000000] [--format parquet|csv]
+    python bench/profiles.py [--rows 1000000] [--format parquet|csv]
+
+Named profiles.py, not profile.py: run as a script, bench/ is first on sys.path, and a profile.py
+there shadows the standard library's profile module for every other bench (GX imports it).
 """
 
 from __future__ import annotations
