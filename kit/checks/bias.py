@@ -13,7 +13,7 @@ from scipy.special import chdtrc  # chi-square survival function; scipy.stats co
 from kit.answers.schema import BiasCheck
 from kit.checks.engine import datasets
 from kit.checks.result import CheckResult, guarded
-from kit.findings import Finding, did_you_mean
+from kit.findings import Finding
 
 
 @dataclass
@@ -113,21 +113,14 @@ def _error(check: BiasCheck, message: str) -> CheckResult:
 def declaration_findings(loaded) -> list[Finding]:
     """A bias check on a column its dataset lacks is an answers error, found before running."""
     sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
-    out = []
-    for i, check in enumerate(loaded.answers.data_strategy.maintenance.bias_checks):
-        source = sources.get(check.dataset)
-        if source is None or not (source.sample or source.table):
-            continue  # reported by the answers' reference checks
-        try:
-            columns = list(datasets.open_source(source, loaded.project_dir).columns)
-        except Exception:  # an unreadable source is located by the rules' declaration findings
-            continue
-        if check.attribute not in columns:
-            out.append(
-                loaded.document.finding(
-                    ("data_strategy", "maintenance", "bias_checks", i, "attribute"),
-                    f"column {check.attribute!r} is not in {source.sample or source.table}"
-                    + did_you_mean(check.attribute, columns),
-                )
-            )
-    return out
+    return [
+        finding
+        for i, check in enumerate(loaded.answers.data_strategy.maintenance.bias_checks)
+        if check.dataset in sources  # else reported by the answers' reference checks
+        for finding in datasets.missing_column(
+            loaded,
+            sources[check.dataset],
+            check.attribute,
+            ("data_strategy", "maintenance", "bias_checks", i, "attribute"),
+        )
+    ]

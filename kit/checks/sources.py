@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from kit import phrases
 from kit.answers.schema import Answers, Source
-from kit.checks.engine.datasets import open_source
+from kit.checks.engine.datasets import missing_column
 from kit.checks.profile import SourceProfile, newest_date
 from kit.checks.result import CheckResult, guarded
-from kit.findings import Finding, did_you_mean
+from kit.findings import Finding
 
 # The declared and the measured last update may differ by a day (a nightly load) before the
 # declaration counts as stale or wrong.
@@ -234,20 +234,14 @@ def audit_check(audit: AuditStatus) -> CheckResult:
 
 def declaration_findings(loaded) -> list[Finding]:
     """An updated_column the source's data lacks is an answers error, found before running."""
-    out = []
-    for i, source in enumerate(loaded.answers.problem_boundaries.data.sources):
-        if not source.updated_column or not (source.sample or source.table):
-            continue
-        try:
-            columns = list(open_source(source, loaded.project_dir).columns)
-        except Exception:  # an unreadable source is located by the rules' declaration findings
-            continue
-        if source.updated_column not in columns:
-            out.append(
-                loaded.document.finding(
-                    ("problem_boundaries", "data", "sources", i, "updated_column"),
-                    f"column {source.updated_column!r} is not in {source.sample or source.table}"
-                    + did_you_mean(source.updated_column, columns),
-                )
-            )
-    return out
+    return [
+        finding
+        for i, source in enumerate(loaded.answers.problem_boundaries.data.sources)
+        if source.updated_column
+        for finding in missing_column(
+            loaded,
+            source,
+            source.updated_column,
+            ("problem_boundaries", "data", "sources", i, "updated_column"),
+        )
+    ]

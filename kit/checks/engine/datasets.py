@@ -18,6 +18,7 @@ import ibis
 from ibis.backends import BaseBackend
 
 from kit.answers.schema import Source
+from kit.findings import Finding, did_you_mean
 
 READERS = {
     ".csv": "csv",
@@ -234,3 +235,20 @@ def scalar(expr: ibis.Scalar):
 
 def rows(table: ibis.Table) -> list[dict]:
     return table.to_pyarrow().to_pylist()
+
+
+def missing_column(loaded, source: Source, column: str, loc: tuple) -> list[Finding]:
+    """A located finding at ``loc`` when the source's data lacks ``column``; nothing when it has
+    it, or when the source cannot be read (the rules' declaration findings locate that)."""
+    if not (source.sample or source.table):
+        return []
+    try:
+        columns = list(open_source(source, loaded.project_dir).columns)
+    except Exception:  # an unreadable source is located by the rules' declaration findings
+        return []
+    if column in columns:
+        return []
+    where = source.sample or source.table
+    return [
+        loaded.document.finding(loc, f"column {column!r} is not in {where}" + did_you_mean(column, columns))
+    ]
