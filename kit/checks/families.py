@@ -15,6 +15,7 @@ failure: it stops the gathering with every located finding.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,14 @@ class Subject:
     def measured_checks(self) -> list[CheckResult]:
         """The checks measured so far, the drift family's own excepted (drift compares the others)."""
         return [c for name, checks in self.measured.items() if name != "drift" for c in checks]
+
+    @functools.cached_property
+    def comparison(self) -> drift.Drift | None:
+        """The data and the checks against the baseline record, compared once: by the drift family
+        (last in the table, so every other check is measured), then read by the record's section."""
+        if self.baseline is None:
+            return None
+        return drift.compare(self.baseline, self.profiles, self.measured_checks(), self.answers)
 
     @property
     def answers(self):
@@ -84,9 +93,7 @@ def _freshness_ids(s: Subject) -> list[str]:
 
 
 def _drift(s: Subject) -> list[CheckResult]:
-    if s.baseline is None:
-        return []
-    return drift.drift_checks(drift.compare(s.baseline, s.profiles, s.measured_checks(), s.answers))
+    return drift.drift_checks(s.comparison)
 
 
 def _audit_ids(s: Subject) -> list[str]:

@@ -107,10 +107,8 @@ def gather(
 def _comparison(subject: families.Subject) -> drift.Drift | None:
     """The "since the last record" section's data; if comparing raised, the drift family already
     reports that as an error, and the section says there is nothing to show."""
-    if subject.baseline is None:
-        return None
     try:
-        return drift.compare(subject.baseline, subject.profiles, subject.measured_checks(), subject.answers)
+        return subject.comparison  # made once, by the drift family
     except Exception:  # reported by the drift family's error result
         return None
 
