@@ -59,7 +59,7 @@ def resolve(project_dir: Path, reference: str) -> Path:
                 0,
                 0,
                 "data_quality.output_template",
-                f"template {reference!r} not found in the project or in {TEMPLATES}",
+                f"template {reference!r} not found in the project folder or in the kit's templates folder",
             )
         ]
     )
@@ -76,3 +76,18 @@ def load(project_dir: Path, reference: str) -> OutputTemplate:
             line, column = document.locate(tuple(err["loc"]))
             findings.append(Finding(str(path), line, column, format_path(tuple(err["loc"])), err["msg"]))
         raise AnswersError(findings) from None
+
+
+def load_for(loaded) -> OutputTemplate:
+    """The template a loaded project's answers name; a name that finds no file is located on its
+    line of the answers file, like every other answer's problem."""
+    try:
+        return load(loaded.project_dir, loaded.answers.data_quality.output_template)
+    except AnswersError as exc:
+        raise AnswersError([_located(loaded.document, f) for f in exc.findings]) from None
+
+
+def _located(document: yamlfile.Document, finding: Finding) -> Finding:
+    if finding.path == "data_quality.output_template" and not finding.line:
+        return document.finding(("data_quality", "output_template"), finding.message)
+    return finding

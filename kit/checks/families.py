@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from kit.answers import template
 from kit.answers.template import OutputTemplate
 from kit.checks import bias, drift, outputs, rules, sources
 from kit.checks.profile import SourceProfile
@@ -189,7 +190,20 @@ def _catcher_findings(loaded) -> list[Finding]:
                 out.append(
                     loaded.document.finding(loc, f"{ref!r} is neither a rule id nor an output check{hint}")
                 )
-    return out
+    return out + _citation_findings(loaded)
+
+
+def _citation_findings(loaded) -> list[Finding]:
+    """Output checks cited with nothing to look at in the project's template (no range field, ...).
+    A template that cannot be loaded is reported where it is loaded, located."""
+    name = loaded.answers.data_quality.output_template
+    try:
+        tpl = template.load_for(loaded) if name else None
+    except AnswersError:
+        return []
+    if tpl is None:
+        return []
+    return outputs.citation_findings(loaded, tpl)
 
 
 def run_family(family: Family, subject: Subject) -> list[CheckResult]:

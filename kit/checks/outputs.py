@@ -18,7 +18,7 @@ from typing import Any
 from kit.answers.template import OutputTemplate, Section
 from kit.checks.engine import datasets
 from kit.checks.result import MAX_EXAMPLES, CheckResult, could_not_run
-from kit.findings import AnswersError, Finding, format_path
+from kit.findings import AnswersError, Finding
 
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\d)")
 
@@ -177,12 +177,12 @@ def citation_findings(loaded, template: OutputTemplate) -> list[Finding]:
     for i, item in enumerate(loaded.answers.data_quality.unacceptable_outputs):
         for j, ref in enumerate(item.caught_by):
             if ref in NEEDS and not applies(ref, template):
-                loc = ("data_quality", "unacceptable_outputs", i, "caught_by", j)
-                line, column = loaded.document.locate(loc)
-                message = (
-                    f"{ref!r} checks {NEEDS[ref][0]}, and the output template {template.name!r} has none"
+                out.append(
+                    loaded.document.finding(
+                        ("data_quality", "unacceptable_outputs", i, "caught_by", j),
+                        f"{ref!r} checks {NEEDS[ref][0]}, and the output template {template.name!r} has none",
+                    )
                 )
-                out.append(Finding(str(loaded.document.path), line, column, format_path(loc), message))
     return out
 
 
@@ -284,14 +284,9 @@ def declaration_findings(loaded) -> list[Finding]:
         return []
     if spec.record_id in columns:
         return []
-    loc = ("data_quality", "generated_outputs", "record_id")
-    line, column = loaded.document.locate(loc)
     return [
-        Finding(
-            str(loaded.document.path),
-            line,
-            column,
-            "data_quality.generated_outputs.record_id",
+        loaded.document.finding(
+            ("data_quality", "generated_outputs", "record_id"),
             f"column {spec.record_id!r} is not in {source.sample or source.table}",
         )
     ]

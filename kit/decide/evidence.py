@@ -130,7 +130,7 @@ def _gather(
     if problems:
         raise AnswersError(problems)
     answers = loaded.answers
-    tpl = template.load(loaded.project_dir, answers.data_quality.output_template)
+    tpl = template.load_for(loaded)
     earlier = drift.load_baseline(baseline) if baseline else None
     profiles = profile.profile_sources(loaded.project_dir, answers, earlier.bins if earlier else None)
     subject = families.Subject(loaded, tpl, day, profiles=profiles, baseline=earlier)

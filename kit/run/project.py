@@ -10,7 +10,7 @@ from pathlib import Path
 from kit.answers import loading as answers_io
 from kit.answers import signoff, template, yamlfile
 from kit.atomic import write_atomic
-from kit.checks import families, outputs
+from kit.checks import families
 from kit.findings import AnswersError, Finding
 from kit.paths import EXAMPLES, TEMPLATES
 
@@ -47,8 +47,7 @@ def validate(project: str | Path) -> Validation:
         semantic += signoff.date_findings(loaded.answers, loaded.document, as_of)
     if loaded.answers.data_quality.output_template:
         try:
-            tpl = template.load(loaded.project_dir, loaded.answers.data_quality.output_template)
-            semantic += outputs.citation_findings(loaded, tpl)
+            template.load_for(loaded)
         except AnswersError as exc:
             semantic += exc.findings
     findings += answers_io.not_under(semantic, findings)
