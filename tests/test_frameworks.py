@@ -120,3 +120,18 @@ def test_domains_suggest_the_eu_ai_act() -> None:
     assert catalogue.suggested("hr") == ["eu_ai_act"]
     assert catalogue.suggested("medical") == ["eu_ai_act"]
     assert catalogue.suggested("finance") == []
+
+
+def test_wbk_frameworks_lists_name_title_version_and_item_count(capsys) -> None:
+    from kit.cli import main
+
+    assert main(["frameworks"]) == 0
+    out = capsys.readouterr().out
+    for name, title, version in [
+        ("eu_ai_act", "EU AI Act", "13 June 2024"),
+        ("nist_ai_rmf", "NIST AI RMF", "January 2023"),
+    ]:
+        line = next(line for line in out.splitlines() if line.startswith(name + " "))
+        items = catalogue.path_of(name).read_text(encoding="utf-8").count("\n  - ref: ")  # in the file
+        assert title in line and version in line and f"{items} items" in line, line
+    assert "suggested for hr, medical" in out

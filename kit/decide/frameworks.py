@@ -118,6 +118,21 @@ def load(name: str) -> Framework:
     return catalogue.load(name)
 
 
+def listing() -> str:
+    """``wbk frameworks``: one line per framework (name, title and scope, source and version,
+    items, the domains it is suggested for), then how to name one."""
+    lines = []
+    for name in catalogue.available():
+        fw = load(name)
+        suggested = f"; suggested for {', '.join(fw.suggested_for)}" if fw.suggested_for else ""
+        lines.append(
+            f"{name:<12} {fw.title}, {fw.scope}: {phrases.plural(len(fw.items), 'item')} "
+            f"({fw.source.document}, {fw.source.version}){suggested}"
+        )
+    lines.append("name them in the answers: project.frameworks: [" + ", ".join(catalogue.available()) + "]")
+    return "\n".join(lines)
+
+
 # --- coverage ------------------------------------------------------------------------------------
 
 
