@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CASES
+from conftest import CASES, EXAMPLES
 from ruamel.yaml import YAML
 
 from kit.answers import frameworks as catalogue
@@ -135,3 +135,197 @@ def test_wbk_frameworks_lists_name_title_version_and_item_count(capsys) -> None:
         items = catalogue.path_of(name).read_text(encoding="utf-8").count("\n  - ref: ")  # in the file
         assert title in line and version in line and f"{items} items" in line, line
     assert "suggested for hr, medical" in out
+
+
+# --- coverage from evidence ----------------------------------------------------------------------
+
+EXPECTED = YAML(typ="safe").load((CASES / "coverage_expected.yaml").read_text(encoding="utf-8"))
+
+
+def coverage_of(project: Path) -> list[frameworks.FrameworkCoverage]:
+    from kit.decide.evidence import gather
+
+    ev = gather(project)
+    checks = [c.summary() for c in ev.checks]
+    return frameworks.coverage(ev.answers, checks, ev.team.sign_offs())
+
+
+def by_ref(fc: frameworks.FrameworkCoverage) -> dict[str, frameworks.ItemCoverage]:
+    return {item.ref: item for item in fc.items}
+
+
+@pytest.mark.parametrize("example", sorted(EXPECTED))
+def test_example_coverage_is_the_hand_written_expectation(example: str) -> None:
+    expected = EXPECTED[example]
+    [fc] = coverage_of(EXAMPLES / example)
+    assert fc.name == expected["framework"]
+    assert {ref: item.status for ref, item in by_ref(fc).items()} == expected["items"]
+    assert frameworks.summary_line(fc) == expected["summary"]
+
+
+def test_evidence_is_only_checks_that_ran_and_whose_meaning_matches() -> None:
+    [fc] = coverage_of(EXAMPLES / "job_adverts")
+    items = by_ref(fc)
+    bias = items["Art. 10(2)(f)"]
+    assert [(c.id, c.family, c.status) for c in bias.checks] == [("bias.location_mix", "bias", "pass")]
+    assert [p.who for p in bias.people] == ["Aylin Demir"]  # the equality and inclusion officer
+    # Art. 10(2)(h): the not_null rules (salary_stated fails on planted rows, terms_stated passes)
+    assert {c.id: c.status for c in items["Art. 10(2)(h)"].checks} == {
+        "salary_stated": "fail",
+        "terms_stated": "pass",
+    }
+    # an item answered, not checked, lists only the answers it names that are filled in
+    assert items["Art. 10(2)(a)"].checks == [] and items["Art. 10(2)(a)"].answers == [
+        "data_strategy.curation",
+        "problem_boundaries.data.perfect_input",
+    ]
+
+
+def test_a_check_that_could_not_run_is_never_evidence() -> None:
+    from kit.answers import loading
+
+    answers = loading.load(EXAMPLES / "support_answers").answers
+    framework = catalogue.load("nist_ai_rmf")
+    errored = [{"id": "bias.language_mix", "family": "bias", "status": "error", "pass_rate": 1.0}]
+    fc = frameworks.framework_coverage("nist_ai_rmf", framework, answers, errored, [])
+    item = by_ref(fc)["MEASURE 2.11"]
+    assert item.status != "evidenced" and item.checks == []
+    assert [c.id for c in item.not_run] == ["bias.language_mix"]
+    # and with no check at all (none declared), nothing is evidenced by checks
+    fc = frameworks.framework_coverage("nist_ai_rmf", framework, answers, [], [])
+    assert fc.count("evidenced") == fc.count("checks_fail") == 0
+
+
+def test_a_planted_defect_moves_an_item_from_evidenced_to_checks_fail(tmp_path: Path) -> None:
+    from conftest import copy_example
+
+    project = copy_example("support_answers", tmp_path)
+    [before] = coverage_of(project)
+    assert by_ref(before)["MEASURE 2.5"].status == "evidenced"
+    tickets = project / "data" / "tickets.csv"
+    lines = tickets.read_text(encoding="utf-8").splitlines(keepends=True)
+    tickets.write_text("".join([*lines, lines[1]]), encoding="utf-8")  # ticket T00000 twice
+    [after] = coverage_of(project)
+    item = by_ref(after)["MEASURE 2.5"]
+    assert item.status == "checks_fail"
+    assert [c.id for c in item.checks if c.status == "fail"] == ["ticket_id_unique"]
+    assert by_ref(after)["MEASURE 2.11"].status == "evidenced"  # the bias check still passes
+
+
+# --- record.json, coverage.json ------------------------------------------------------------------
+
+COVERAGE_SCHEMA = Path(__file__).resolve().parent.parent / "docs" / "coverage.schema.json"
+
+
+def test_committed_coverage_schema_is_current() -> None:
+    """docs/coverage.schema.json is generated: python -m kit.record.coverage > docs/coverage.schema.json"""
+    import json
+
+    from kit.record.coverage import json_schema
+
+    assert json.loads(COVERAGE_SCHEMA.read_text(encoding="utf-8")) == json_schema()
+
+
+def test_coverage_json_has_one_valid_object_per_item() -> None:
+    import json
+
+    import jsonschema
+
+    from kit import workbook as wb
+    from kit.record.coverage import coverage_file
+
+    rec = wb.record_data(wb.open_project(EXAMPLES / "medical_reports"))
+    data = coverage_file(rec)
+    jsonschema.validate(data, json.loads(COVERAGE_SCHEMA.read_text(encoding="utf-8")))
+    refs = [item["reference"] for item in data["items"]]
+    assert refs == list(EXPECTED["medical_reports"]["items"])  # every item once, in the file's order
+    by = {item["reference"]: item for item in data["items"]}
+    assert {r: by[r]["status"] for r in refs} == EXPECTED["medical_reports"]["items"]
+    flags = by["Art. 15(4)"]
+    assert {
+        "kind": "check",
+        "id": "flag_consistent",
+        "status": "fail",
+        "href": "record.html#check-flag_consistent",
+    } in [link for link in flags["evidence"]]
+    assert "not legal advice" in data["statement"] and "not compliance" in data["statement"]
+    assert all(
+        item["framework"] == "eu_ai_act" and "2024/1689" in item["framework_version"]
+        for item in data["items"]
+    )
+    with pytest.raises(jsonschema.ValidationError):  # the schema can fail
+        jsonschema.validate(
+            {**data, "items": [{**data["items"][0], "status": "compliant"}]},
+            json.loads(COVERAGE_SCHEMA.read_text(encoding="utf-8")),
+        )
+
+
+def test_a_project_naming_no_framework_has_empty_coverage() -> None:
+    from kit import workbook as wb
+    from kit.record.coverage import coverage_file
+
+    rec = wb.record_data(wb.open_project(EXAMPLES / "invoice_processing"))
+    assert rec["frameworks"] == [] and coverage_file(rec)["items"] == []
+
+
+# --- the record, built by wbk run ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    from kit.run.batch import run_projects
+
+    out = tmp_path_factory.mktemp("records")
+    assert run_projects([str(EXAMPLES / "job_adverts")], out) == 0
+    return out / "job_adverts"
+
+
+def frameworks_section(html: str) -> str:
+    start = html.index('<div class="wbk wbk-frameworks" id="frameworks">')
+    return html[start : html.index("</table>", html.rindex("wbk-coverage"))]
+
+
+@pytest.mark.notebook
+def test_wbk_run_writes_coverage_json_from_the_record(built: Path) -> None:
+    import json
+
+    import jsonschema
+
+    from kit.record.coverage import coverage_file
+
+    written = json.loads((built / "coverage.json").read_text(encoding="utf-8"))
+    jsonschema.validate(written, json.loads(COVERAGE_SCHEMA.read_text(encoding="utf-8")))
+    record = json.loads((built / "record.json").read_text(encoding="utf-8"))
+    assert written == coverage_file(record)
+    assert {i["reference"]: i["status"] for i in written["items"]} == EXPECTED["job_adverts"]["items"]
+
+
+@pytest.mark.notebook
+def test_first_screen_summarises_and_the_section_links_every_evidence(built: Path) -> None:
+    html = (built / "record.html").read_text(encoding="utf-8")
+    first = html[html.index('id="summary"') : html.index("</section>", html.index('id="summary"'))]
+    assert f'<a href="#framework-eu_ai_act">{EXPECTED["job_adverts"]["summary"]}</a>' in first
+    assert "not legal advice" in first
+    section = frameworks_section(html)
+    ids = set(re.findall(r'\sid="([^"]*)"', html))
+    hrefs = re.findall(r'href="#([^"]*)"', section)
+    assert len(hrefs) > 33 and [h for h in hrefs if h not in ids] == []
+    assert 'href="#check-salary_stated"' in section and 'href="#member-1"' in section
+    assert "compliant" not in section.lower() and "not legal advice" in section
+
+
+@pytest.mark.browser
+@pytest.mark.notebook
+def test_the_coverage_and_its_summary_pass_axe(built: Path, browser) -> None:
+    axe = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto((built / "record.html").as_uri())
+    page.add_script_tag(content=axe.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        """() => axe.run({include: [['#frameworks'], ['#summary']]}, {runOnly: {type: 'tag',
+              values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+            .then(r => r.violations.map(v => ({id: v.id, nodes: v.nodes.slice(0, 3).map(n => n.target)})))"""
+    )
+    assert result == []
+    context.close()
