@@ -337,3 +337,35 @@ def test_the_readme_shows_the_job_adverts_coverage_as_expected() -> None:
     for ref, words in [("Art. 10(2)(h)", "checks fail"), ("Art. 15(4)", "not addressed")]:
         assert EXPECTED["job_adverts"]["items"][ref] == words.replace(" ", "_")
         assert re.search(rf"^\| {re.escape(ref)} [^|]*\| {words} \|", readme, re.M), ref
+
+
+def test_wbk_diff_names_an_item_whose_status_changed(tmp_path: Path, capsys) -> None:
+    import json
+
+    from kit.cli import main
+
+    def record(status: str) -> dict:
+        item = {"ref": "MEASURE 2.5", "status": status}
+        return {"decision": "GO", "frameworks": [{"name": "nist_ai_rmf", "items": [item]}]}
+
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps(record("evidenced")), encoding="utf-8")
+    new.write_text(json.dumps(record("checks_fail")), encoding="utf-8")
+    assert main(["diff", str(old), str(new)]) == 1
+    assert '~ frameworks.nist_ai_rmf.MEASURE 2.5: "evidenced" -> "checks_fail"' in capsys.readouterr().out
+
+
+def test_an_hr_project_naming_no_framework_is_reminded_of_the_eu_ai_act(tmp_path: Path, capsys) -> None:
+    from conftest import copy_example
+
+    from kit.cli import main
+
+    project = copy_example("job_adverts", tmp_path)
+    answers = project / "answers.yaml"
+    text = answers.read_text(encoding="utf-8")
+    answers.write_text(re.sub(r"\n  frameworks: \[eu_ai_act\][^\n]*", "", text), encoding="utf-8")
+    assert main(["validate", str(project)]) == 0  # a reminder, not an error
+    out = capsys.readouterr().out
+    assert re.search(
+        r"answers\.yaml:7:3: warning: project: eu_ai_act \(EU AI Act\) is suggested for domain 'hr'", out
+    )

@@ -119,8 +119,19 @@ def suggested(domain: str) -> list[str]:
     return [name for name in available() if domain in load(name).suggested_for]
 
 
-def suggestion_findings(answers: Answers, document: yamlfile.Document) -> list[Finding]:
-    """A warning per framework suggested for the project's domain that the answers do not name."""
+def answer_findings(answers: Answers, document: yamlfile.Document) -> list[Finding]:
+    """project.frameworks: a name given twice is an error; a framework suggested for the project's
+    domain that the answers do not name is a warning."""
+    names = answers.project.frameworks
+    twice = [
+        document.finding(("project", "frameworks", i), f"framework {name!r} is named twice")
+        for i, name in enumerate(names)
+        if name in names[:i]
+    ]
+    return twice + _suggestions(answers, document)
+
+
+def _suggestions(answers: Answers, document: yamlfile.Document) -> list[Finding]:
     missing = [n for n in suggested(answers.project.domain) if n not in answers.project.frameworks]
     loc = (
         ("project", "frameworks")

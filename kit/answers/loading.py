@@ -258,7 +258,7 @@ def check_references(answers: Answers, document: yamlfile.Document) -> list[Find
                 "warning",
             )
 
-    findings += frameworks.suggestion_findings(answers, document)
+    findings += frameworks.answer_findings(answers, document)
     project_dir = document.path.parent
     for i, source in enumerate(pb.data.sources):
         if source.sample and not _sample_exists(project_dir, source.sample):

@@ -85,7 +85,7 @@ def _delimiter(text: str) -> str:
 
 def _framework(name: str) -> str:
     """A framework of the kit (templates/frameworks/<name>.yaml); ``wbk frameworks`` lists them."""
-    from kit.answers.frameworks import available  # reads the templates folder, which imports this module
+    from kit.answers.frameworks import available  # that module imports this one: import when first used
 
     known = available()
     if name not in known:
