@@ -34,13 +34,14 @@ from kit.checks.families import FAMILIES
 from kit.findings import AnswersError, Finding, did_you_mean, parse_path
 
 Status = Literal["checks_fail", "evidenced", "answered", "guarded", "not_addressed"]
-# In the order a reader counts them on the first screen; the words say "evidence for", never "compliant".
-STATUS_WORDS: dict[str, str] = {
-    "evidenced": "evidenced by checks",
-    "checks_fail": "whose checks fail",
-    "answered": "answered",
-    "guarded": "guarded by people",
-    "not_addressed": "not addressed",
+# Each status as the coverage table labels it and as the summary line counts it, in the order a
+# reader counts them; the words say "evidence for", never "compliant".
+STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "evidenced": ("Evidenced by checks", "evidenced by checks"),
+    "checks_fail": ("Checks fail", "whose checks fail"),
+    "answered": ("Answered, not checked", "answered"),
+    "guarded": ("Guarded by people", "guarded by people"),
+    "not_addressed": ("Not addressed", "not addressed"),
 }
 RAN = ("pass", "warn", "fail")  # a check with one of these statuses ran; "error" did not
 DISCLAIMER = (
@@ -264,7 +265,7 @@ def summary_line(fc: FrameworkCoverage) -> str:
     if not shown:
         return f"{fc.title}, {fc.scope}: no items"
     (first, n), rest = shown[0], shown[1:]
-    head = f"{phrases.number(n)} of {phrases.plural(len(fc.items), 'item')} {STATUS_WORDS[first]}"
+    head = f"{phrases.number(n)} of {phrases.plural(len(fc.items), 'item')} {STATUS_WORDS[first][1]}"
     return f"{fc.title}, {fc.scope}: " + ", ".join(
-        [head] + [f"{phrases.number(k)} {STATUS_WORDS[s]}" for s, k in rest]
+        [head] + [f"{phrases.number(k)} {STATUS_WORDS[s][1]}" for s, k in rest]
     )

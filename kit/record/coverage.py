@@ -20,14 +20,6 @@ from kit.record import links, render
 
 COVERAGE_FILE = "coverage.json"
 RECORD_HTML = "record.html"
-STATUS_LABELS = {
-    "evidenced": "Evidenced by checks",
-    "checks_fail": "Checks fail",
-    "answered": "Answered, not checked",
-    "guarded": "Guarded by people",
-    "not_addressed": "Not addressed",
-}
-assert set(STATUS_LABELS) == set(STATUS_WORDS)
 
 
 def _member_or_answer(path: str) -> str:
@@ -41,7 +33,7 @@ def linked(fc: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [
         {
             **item,
-            "label": STATUS_LABELS[item["status"]],
+            "label": STATUS_WORDS[item["status"]][0],
             "checks": [{**c, "anchor": links.check_anchor(c["id"])} for c in item["checks"]],
             "not_run": [{**c, "anchor": links.check_anchor(c["id"])} for c in item.get("not_run", [])],
             "answers": [{"path": p, "anchor": links.answer_anchor(p)} for p in item["answers"]],
