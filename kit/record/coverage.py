@@ -22,12 +22,6 @@ COVERAGE_FILE = "coverage.json"
 RECORD_HTML = "record.html"
 
 
-def _member_or_answer(path: str) -> str:
-    """A validation-team member's card in the team section, else the answer's row."""
-    found = links.target(path, {})
-    return found.anchor if found.kind == "team" else links.answer_anchor(path)
-
-
 def linked(fc: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The items of one framework's coverage, each evidence with the anchor that shows it."""
     return [
@@ -37,7 +31,8 @@ def linked(fc: Mapping[str, Any]) -> list[dict[str, Any]]:
             "checks": [{**c, "anchor": links.check_anchor(c["id"])} for c in item["checks"]],
             "not_run": [{**c, "anchor": links.check_anchor(c["id"])} for c in item.get("not_run", [])],
             "answers": [{"path": p, "anchor": links.answer_anchor(p)} for p in item["answers"]],
-            "people": [{**p, "anchor": _member_or_answer(p["path"])} for p in item["people"]],
+            # a member links to their row of the team section, an audit to its answer row
+            "people": [{**p, "anchor": links.target(p["path"], {}).anchor} for p in item["people"]],
         }
         for item in fc["items"]
     ]
