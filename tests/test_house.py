@@ -3,12 +3,15 @@ stays in the index, the review page finds a project given by a relative path."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
-from conftest import EXAMPLES, copy_example
+from conftest import EXAMPLES, apply_edits, copy_example
 
-from kit.decide.decision import decide
+from kit.answers import yamlfile
+from kit.cli import main
+from kit.decide.decision import CONDITIONS, NO_GO, decide
 from kit.decide.evidence import gather
 from kit.run import batch, review
 
@@ -48,3 +51,41 @@ def test_wbk_review_hands_the_kernel_an_absolute_project_path(tmp_path: Path, mo
     handed = Path(served["WBK_REVIEW_PROJECT"])
     assert handed.is_absolute()
     assert os.path.samefile(handed, tmp_path / "medical_reports")
+
+
+def _rule_index(project: Path, rule_id: str) -> int:
+    rules = yamlfile.read(project / "answers.yaml").data["data_quality"]["rules"]
+    return next(i for i, r in enumerate(rules) if r["id"] == rule_id)
+
+
+def test_a_failing_blocker_rule_makes_it_no_go(medical: Path) -> None:
+    """The medical sample plants 12 results without a unit (planted.json, missing_unit)."""
+    planted = json.loads((medical / "planted.json").read_text())["rows"]["missing_unit"]
+    i = _rule_index(medical, "unit_present")
+    apply_edits(medical, {f"data_quality.rules[{i}].severity": "blocker"})
+    outcome = decide(gather(medical))
+    assert outcome.decision == NO_GO
+    [blocker] = [b for b in outcome.blockers if b.evidence == "unit_present"]
+    assert blocker.text.startswith(f"blocks the launch until it passes: {len(planted)} of ")
+    assert "unit_present" not in {c.evidence for c in outcome.conditions}
+
+
+def test_blocking_is_read_as_condition_with_a_located_warning(medical: Path, capsys) -> None:
+    i = _rule_index(medical, "unit_present")
+    before = decide(gather(medical))
+    apply_edits(medical, {f"data_quality.rules[{i}].severity": "blocking"})
+    after = decide(gather(medical))
+    assert after.decision == before.decision == CONDITIONS
+    assert [c.text for c in after.conditions] == [c.text for c in before.conditions]
+    assert main(["validate", str(medical)]) == 0
+    line = next(
+        n
+        for n, text in enumerate((medical / "answers.yaml").read_text().splitlines(), 1)
+        if "severity: blocking" in text
+    )
+    warnings = [w for w in capsys.readouterr().out.splitlines() if "old name" in w]
+    assert warnings == [
+        f"{medical / 'answers.yaml'}:{line}:{warnings[0].split(':')[2]}: warning: data_quality.rules[{i}]"
+        f".severity: 'blocking' is the old name of 'condition' (a failure is a condition: fix before "
+        "launch); write severity: condition"
+    ]

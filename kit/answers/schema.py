@@ -237,6 +237,21 @@ class UnacceptableOutput(Part):
     caught_by: list[Ident] = listing("Ids of the rules or output checks that catch it", importance="required")
 
 
+# What a failing rule does to the decision: the word is what happens, so a reader of the answers
+# knows without looking it up. "blocking" was the old name of "condition": read, then warned about.
+SEVERITIES: dict[str, str] = {
+    "blocker": "a failure is a blocker: NO-GO until it passes",
+    "condition": "a failure is a condition: fix before launch",
+    "warning": "a failure is a warning: resolve or accept",
+}
+RENAMED_SEVERITIES: dict[str, str] = {"blocking": "condition"}
+RuleSeverity = Literal["blocker", "condition", "warning"]
+
+
+def _renamed_severity(value: Any) -> Any:
+    return RENAMED_SEVERITIES.get(value, value) if isinstance(value, str) else value
+
+
 class Rule(Part):
     id: Ident = required("")
     dataset: Ident = required("Id of the source whose sample the rule runs on")
@@ -251,7 +266,10 @@ class Rule(Part):
         description="Parameters of the check",
         json_schema_extra={"x-importance": "optional"},
     )
-    severity: Literal["blocking", "warning"] = required("")
+    severity: Annotated[RuleSeverity, BeforeValidator(_renamed_severity)] = required(
+        "What a failure does: blocker (NO-GO until it passes), condition (fix before launch) or "
+        "warning (resolve or accept)"
+    )
     min_pass_rate: float = Field(
         1.0,
         ge=0,

@@ -40,7 +40,7 @@ class CheckSummary(Strict):
     passed: int
     failed: int
     pass_rate: float = Field(ge=0, le=1)
-    severity: Literal["blocking", "warning"]
+    severity: Literal["blocker", "condition", "warning"]
     error: str | None = Field(None, description="why the check could not run (status error only)")
 
     @model_serializer(mode="wrap")
