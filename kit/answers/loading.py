@@ -199,7 +199,8 @@ def _renamed_severities(data: Any) -> list[tuple[int, str]]:
     return [
         (i, rule["severity"])
         for i, rule in enumerate(rules if isinstance(rules, list) else [])
-        if isinstance(rule, dict) and isinstance(rule.get("severity"), str)
+        if isinstance(rule, dict)
+        and isinstance(rule.get("severity"), str)
         and rule["severity"] in RENAMED_SEVERITIES
     ]
 

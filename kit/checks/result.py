@@ -18,7 +18,9 @@ Status = Literal["pass", "warn", "fail", "error"]
 MAX_EXAMPLES = 10
 
 
-def status_of(checked: int, failed: int, min_pass_rate: float, severity: RuleSeverity, error: str = "") -> Status:
+def status_of(
+    checked: int, failed: int, min_pass_rate: float, severity: RuleSeverity, error: str = ""
+) -> Status:
     """The one place a status is decided. The rate is compared exactly (no float rounding), so
     one failing row in a million is a failure when every row must pass."""
     if error:
@@ -87,7 +89,9 @@ def could_not_run(
     )
 
 
-def guarded(check_id: str, family: str, measure, *args: Any, severity: RuleSeverity = "condition") -> CheckResult:
+def guarded(
+    check_id: str, family: str, measure, *args: Any, severity: RuleSeverity = "condition"
+) -> CheckResult:
     """``measure(*args)``, or an error result when it raises: one broken check never passes and
     never takes its siblings down."""
     try:
