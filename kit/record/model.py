@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 from kit.checks.drift import Comparison, HistoryPoint
 from kit.checks.profile import SourceProfile
+from kit.decide.frameworks import FrameworkCoverage
 from kit.record.trend import carry_history
 
 Decision = Literal["GO", "GO WITH CONDITIONS", "NO-GO", "USE A DETERMINISTIC SYSTEM"]
@@ -127,6 +128,11 @@ class Body(Strict):
     drift: DriftSection | None = Field(None, description="comparisons with the baseline record")
     history: list[HistoryPoint] = Field(default_factory=list)
     calendar: str | None = Field(None, description="the audit calendar file beside the record")
+    frameworks: list[FrameworkCoverage] = Field(
+        default_factory=list,
+        description="evidence for each item of the frameworks the answers name (the kit's reading, "
+        "not legal advice); also written as coverage.json",
+    )
 
 
 class Record(Strict):
@@ -151,6 +157,7 @@ class Record(Strict):
     drift: DriftSection | None = None
     history: list[HistoryPoint] = Field(default_factory=list)
     calendar: str | None = None
+    frameworks: list[FrameworkCoverage] = Field(default_factory=list)
     provenance: Provenance
 
 

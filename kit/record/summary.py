@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kit import phrases
-from kit.record import links, render
+from kit.record import coverage, links, render
 
 STILL_TO_SIGN = {"pending", "stale"}  # states that leave a role's signature outstanding
 
@@ -33,4 +33,5 @@ def first_screen(rec: Mapping[str, Any]) -> str:
         counts=links.counts_by_kind(items),
         sign_offs=sign_offs,
         pending=phrases.listing(pending),
+        frameworks=coverage.summary_lines(rec.get("frameworks", [])),
     )
