@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kit.answers import acceptances, signoff, template
 from kit.answers import loading as answers_io
-from kit.answers import signoff, template
 from kit.answers.inputs import project_files
 from kit.answers.schema import Answers
 from kit.checks import bias, drift, families, profile, sources
@@ -127,6 +127,7 @@ def _gather(
     day = run_date(as_of, loaded.answers)
     problems = [f for f in families.declaration_findings(loaded) if f.severity == "error"]
     problems += signoff.date_findings(loaded.answers, loaded.document, day)  # judged at the run's as_of
+    problems += acceptances.findings(loaded.answers, loaded.document, day)
     if problems:
         raise AnswersError(problems)
     answers = loaded.answers
