@@ -167,29 +167,38 @@ def test_an_accepted_warning_leaves_the_open_list(job: Path) -> None:
     assert path["accepted"][0]["reason"] == "re-approved by the hiring managers in November"
 
 
-def test_accepting_every_acceptable_condition_recomputes_the_decision(tmp_path: Path) -> None:
-    """Job adverts with its fix-only conditions allowed away (min_pass_rate 0, no generated outputs):
-    once both acceptable conditions are accepted, the decision is GO."""
-    project = copy_example("job_adverts", tmp_path)
+def only_warnings_open(project: Path) -> None:
+    """Job adverts with its fix-only conditions allowed away: min_pass_rate 0 on the rules that fail,
+    no generated outputs (unacceptable outputs then name the warning rule). Two conditions stay:
+    the warning rule requisition_open and the overdue pay-band review."""
     ev = gather(project)
-    acceptable = [c.evidence for c in decide(ev).conditions if c.may_accept]
-    assert acceptable == ["requisition_open", "audit.pay_band_review"]
-    fix_only = [c for c in decide(ev).conditions if not c.may_accept]
+    fix_only = {c.evidence for c in decide(ev).conditions if not c.may_accept}
     data = raw(project)
     for rule in data["data_quality"]["rules"]:
-        if rule["id"] in {c.evidence for c in fix_only}:
+        if rule["id"] in fix_only:
             rule["min_pass_rate"] = 0.0
     data["data_quality"]["unacceptable_outputs"] = [
         {**u, "caught_by": ["requisition_open"]} for u in data["data_quality"]["unacceptable_outputs"]
     ]
     data["data_quality"].pop("generated_outputs")
     (project / "answers.yaml").write_text(yamlfile.dump(data), encoding="utf-8")
-    assert decide(gather(project)).decision == CONDITIONS
+
+
+def test_accepting_every_acceptable_condition_recomputes_the_decision(job: Path) -> None:
+    only_warnings_open(job)
+    outcome = decide(gather(job))
+    acceptable = [c.evidence for c in outcome.conditions]
+    assert outcome.decision == CONDITIONS
+    assert acceptable == ["requisition_open", "audit.pay_band_review"]
     for item in acceptable:
-        _accept(project, item)
-    outcome = decide(gather(project))
+        _accept(job, item)
+    outcome = decide(gather(job))
     assert outcome.decision == GO
     assert {c.evidence for c in outcome.accepted} == set(acceptable)
+    assert (
+        path_to_go(gather(job), outcome)["becomes"]
+        == "Nothing is open: the decision is GO, with 2 accepted conditions."
+    )
 
 
 def test_a_later_acceptance_replaces_the_earlier_and_keeps_it(job: Path) -> None:

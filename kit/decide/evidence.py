@@ -137,7 +137,7 @@ def _gather(
     subject = families.Subject(loaded, tpl, day, profiles=profiles, baseline=earlier)
     results = families.run_all(subject)
     lineage_rows, gaps = lineage.lineage(answers, tpl, day)
-    return Evidence(
+    ev = Evidence(
         project_dir=loaded.project_dir,
         answers=answers,
         as_of=day,
@@ -155,3 +155,7 @@ def _gather(
         profiles=profiles,
         drift=_comparison(subject),
     )
+    from kit.decide import seen  # here, not at the top: seen reads the decision, which reads Evidence
+
+    seen.bind(ev)  # an approval that did not see an item raised now is stale, before anyone decides
+    return ev

@@ -105,6 +105,10 @@ class SignOff(Strict):
     )
     answers_sha256: str | None = None
     date: dt.date | None = None
+    new_since_signed: list[str] = Field(
+        default_factory=list,
+        description="evidence of the blockers and conditions raised now that the reviewer did not see",
+    )
 
 
 class Freshness(Strict):
