@@ -52,6 +52,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_kinds(args: argparse.Namespace) -> int:
     """The check kinds a rule may name and the output checks an unacceptable output may cite."""
+    from kit.answers.schema import SEVERITIES
     from kit.checks.outputs import OUTPUT_CHECKS
     from kit.checks.rules import CHECKS
 
@@ -61,6 +62,9 @@ def cmd_kinds(args: argparse.Namespace) -> int:
     print("output checks (need data_quality.generated_outputs):")
     for name, (_, meaning) in OUTPUT_CHECKS.items():
         print(f"  {name:<26} {meaning}")
+    print("severities (data_quality.rules[].severity):")
+    for word, meaning in SEVERITIES.items():
+        print(f"  {word:<18} {meaning}")
     return EXIT_OK
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from kit.answers.schema import STEP_KEYS
 from kit.checks.drift import describe as drift_text
 from kit.checks.drift import stayed_put
 from kit.checks.result import CheckResult
+from kit.decide import actions
 from kit.decide.decision import decide, four_questions
 from kit.decide.evidence import Evidence, gather
 from kit.decide.frameworks import coverage
@@ -177,20 +177,8 @@ def maintenance(ev: Evidence) -> Block:
 
 
 def owner(ev: Evidence, item: links.Linked) -> str:
-    """Who acts on an item: the member who signs, the owner of the source, audit or bias check
-    behind it, else the project's owner."""
-    a = ev.answers
-    found = re.match(r"data_quality\.validation_team\[(\d+)\]", item.evidence)
-    if found:
-        member = a.data_quality.validation_team[int(found.group(1))]
-        return f"{member.role} ({member.person})"
-    family, _, name = item.evidence.partition(".")
-    owners = {
-        "source": {s.id: s.owner for s in a.problem_boundaries.data.sources},
-        "audit": {x.id: x.owner for x in a.data_strategy.maintenance.audits},
-        "bias": {x.id: x.owner for x in a.data_strategy.maintenance.bias_checks},
-    }
-    return owners.get(family, {}).get(name) or a.project.owner
+    """Who acts on an item: the owner its action gets (kit.decide.actions)."""
+    return actions.owner(ev.answers, item.evidence)
 
 
 def profiles(ev: Evidence) -> Block:
@@ -244,6 +232,7 @@ def record_data(ev: Evidence) -> dict[str, Any]:
             "project": ev.answers.project.name,
             "as_of": ev.as_of.isoformat(),
             **outcome.as_dict(),
+            "path_to_go": actions.path_to_go(ev, outcome),
             "verdict": ev.verdict.label,
             "verdict_id": ev.verdict.id,
             "temperature": ev.verdict.temperature,

@@ -32,6 +32,49 @@ class Strict(BaseModel):
 class Item(Strict):
     text: str = Field(description="what blocks or conditions the decision, with what was measured")
     evidence: str = Field(description="the check id or answer path behind it")
+    may_accept: bool = Field(
+        False, description="a 'resolve or accept' condition: a role with may_accept may accept it"
+    )
+
+
+class Action(Strict):
+    """An open blocker or condition as an action (kit.decide.actions)."""
+
+    id: str = Field(description="the item's anchor in the record: blocker-N or condition-N")
+    severity: Literal["blocker", "condition"]
+    text: str
+    evidence: str
+    owner: str = Field(
+        description="one owner: the member, the rule's or source's owner, ..., else the project's"
+    )
+    due: dt.date = Field(description="as_of + fix_within_days, or an earlier deadline already passed")
+    overdue: bool = Field(
+        description="its own deadline passed before as_of (an overdue audit, an expired acceptance)"
+    )
+    closes: Literal["fix", "fix or accept"]
+    how: str = Field(description="what closes it, in a sentence")
+
+
+class AcceptanceState(Strict):
+    """An acceptance of the answers as judged at as_of (kit.decide.acceptances), history included."""
+
+    item: str
+    by_role: str
+    reason: str
+    date: dt.date
+    expires: dt.date
+    state: Literal["holds", "replaced", "refused_blocker", "refused_fix", "moot", "expired", "stale"]
+    why: str
+    text: str = Field(description="the condition's sentence now; empty when it is no longer raised")
+    verified: bool = Field(description="written by wbk review with the digest of the evidence accepted")
+
+
+class PathToGo(Strict):
+    fix_within_days: int
+    actions: list[Action] = Field(description="open actions, overdue first, then by due date")
+    accepted: list[AcceptanceState] = Field(description="acceptances that hold: conditions off the open list")
+    becomes: str = Field(description="what the decision becomes when the open actions close")
+    may_accept: list[str] = Field(description="roles that may accept a 'resolve or accept' condition")
 
 
 class CheckSummary(Strict):
@@ -41,7 +84,7 @@ class CheckSummary(Strict):
     passed: int
     failed: int
     pass_rate: float = Field(ge=0, le=1)
-    severity: Literal["blocking", "warning"]
+    severity: Literal["blocker", "condition", "warning"]
     error: str | None = Field(None, description="why the check could not run (status error only)")
 
     @model_serializer(mode="wrap")
@@ -63,6 +106,10 @@ class SignOff(Strict):
     )
     answers_sha256: str | None = None
     date: dt.date | None = None
+    new_since_signed: list[str] = Field(
+        default_factory=list,
+        description="evidence of the blockers and conditions raised now that the reviewer did not see",
+    )
 
 
 class Freshness(Strict):
@@ -115,7 +162,10 @@ class Body(Strict):
     )
     decision: Decision
     blockers: list[Item]
-    conditions: list[Item]
+    conditions: list[Item] = Field(description="open conditions (accepted ones are in accepted)")
+    accepted: list[Item] = Field(default_factory=list, description="conditions whose acceptance holds")
+    acceptances: list[AcceptanceState] = Field(default_factory=list)
+    path_to_go: PathToGo | None = None
     verdict: str = Field(description="label of the rubric's verdict")
     verdict_id: str
     temperature: float
@@ -145,6 +195,9 @@ class Record(Strict):
     decision: Decision | None = None
     blockers: list[Item] = Field(default_factory=list)
     conditions: list[Item] = Field(default_factory=list)
+    accepted: list[Item] = Field(default_factory=list)
+    acceptances: list[AcceptanceState] = Field(default_factory=list)
+    path_to_go: PathToGo | None = None
     verdict: str | None = None
     verdict_id: str | None = None
     temperature: float | None = None
