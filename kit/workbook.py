@@ -16,6 +16,7 @@ from typing import Any
 from kit import phrases
 from kit.answers import loading as answers_io
 from kit.answers.schema import STEP_KEYS
+from kit.checks import families
 from kit.checks.drift import describe as drift_text
 from kit.checks.drift import stayed_put
 from kit.checks.result import CheckResult
@@ -109,7 +110,7 @@ def sources(ev: Evidence) -> Block:
             as_of=ev.as_of,
             chart=charts.source_ages("chart-source-age", ev.sources),
         )
-        + _checks(ev, "Sources the product uses", ev.source_results)
+        + _checks(ev, "Sources the product uses", ev.checks_of(families.SOURCES))
     )
 
 
@@ -134,13 +135,15 @@ def _checks(ev: Evidence, title: str, checks: list[CheckResult], intro: str = ""
 
 def rules(ev: Evidence) -> Block:
     intro = (
-        f"{phrases.plural(len(ev.rule_results), 'rule')} run on the sources' sample files as of "
+        f"{phrases.plural(len(ev.checks_of(families.RULES)), 'rule')} run on the sources' sample files as of "
         f"{phrases.date(ev.as_of)}; a rule passes when its pass rate reaches its minimum."
     )
     chart = charts.failure_rates(
-        "chart-rule-failures", "Failure rate per rule against its allowed rate", ev.rule_results
+        "chart-rule-failures", "Failure rate per rule against its allowed rate", ev.checks_of(families.RULES)
     )
-    return Block(_checks(ev, "Data-quality rules on the sample data", ev.rule_results, intro, chart))
+    return Block(
+        _checks(ev, "Data-quality rules on the sample data", ev.checks_of(families.RULES), intro, chart)
+    )
 
 
 def outputs(ev: Evidence) -> Block:
@@ -151,9 +154,11 @@ def outputs(ev: Evidence) -> Block:
         else "No sample generated outputs are declared (data_quality.generated_outputs)."
     )
     chart = charts.failure_rates(
-        "chart-output-failures", "Failure rate per output check against its allowed rate", ev.output_results
+        "chart-output-failures",
+        "Failure rate per output check against its allowed rate",
+        ev.checks_of(families.OUTPUTS),
     )
-    return Block(_checks(ev, "Acceptance of generated outputs", ev.output_results, intro, chart))
+    return Block(_checks(ev, "Acceptance of generated outputs", ev.checks_of(families.OUTPUTS), intro, chart))
 
 
 def team(ev: Evidence) -> Block:
@@ -170,7 +175,7 @@ def maintenance(ev: Evidence) -> Block:
             chart=charts.bias_shares("chart-bias", ev.bias_measures),
             calendar=CALENDAR_FILE,
         )
-        + _checks(ev, "Maintenance checks", ev.audit_results + ev.bias_results)
+        + _checks(ev, "Maintenance checks", ev.checks_of(families.AUDITS) + ev.checks_of(families.BIAS))
     )
 
 
@@ -182,13 +187,9 @@ def owner(ev: Evidence, item: links.Linked) -> str:
     if found:
         member = a.data_quality.validation_team[int(found.group(1))]
         return f"{member.role} ({member.person})"
-    family, _, name = item.evidence.partition(".")
-    owners = {
-        "source": {s.id: s.owner for s in a.problem_boundaries.data.sources},
-        "audit": {x.id: x.owner for x in a.data_strategy.maintenance.audits},
-        "bias": {x.id: x.owner for x in a.data_strategy.maintenance.bias_checks},
-    }
-    return owners.get(family, {}).get(name) or a.project.owner
+    check = next((c for c in ev.checks if c.id == item.evidence), None)
+    named = families.family(check.family).owner(check, a) if check else None
+    return named or a.project.owner
 
 
 def profiles(ev: Evidence) -> Block:
@@ -204,7 +205,7 @@ def since_last_record(ev: Evidence) -> Block:
             sources=len(ev.profiles),
             describe=drift_text,
             stayed_put=stayed_put,
-            checks=ev.drift_results,
+            checks=ev.checks_of(families.DRIFT),
             phrases=phrases,
         )
     )
