@@ -62,7 +62,7 @@ class CheckRef(Strict):
 
 
 class PersonRef(Strict):
-    kind: Literal["role", "audit"]
+    guard: Literal["role", "audit"] = Field(description="a validation-team member, or an audit of the plan")
     name: str = Field(description="the member's role or the audit's name")
     who: str = Field(description="the member, or the audit's owner")
     state: str = Field(description="the sign-off's state at as_of, or when the audit was last done")
@@ -229,7 +229,7 @@ def _members(keywords: list[str], answers: Answers, sign_offs: list[Mapping[str,
     states = {(s["role"], s["person"]): s.get("state", "") for s in sign_offs}
     return [
         PersonRef(
-            kind="role",
+            guard="role",
             name=m.role,
             who=m.person,
             state=states.get((m.role, m.person), m.sign_off.decision),
@@ -243,7 +243,7 @@ def _members(keywords: list[str], answers: Answers, sign_offs: list[Mapping[str,
 def _audits(keywords: list[str], answers: Answers) -> list[PersonRef]:
     return [
         PersonRef(
-            kind="audit",
+            guard="audit",
             name=a.name,
             who=a.owner,
             state=f"last done {a.last_done.isoformat()}" if a.last_done else "never done",

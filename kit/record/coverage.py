@@ -112,7 +112,7 @@ def _links(row: Mapping[str, Any]) -> list[Link]:
         ]
         + [Link(kind="answer", id=a["path"], href=href + a["anchor"]) for a in row["answers"]]
         + [
-            Link(kind=p["kind"], id=p["path"], status=p["state"], href=href + p["anchor"])
+            Link(kind=p["guard"], id=p["path"], status=p["state"], href=href + p["anchor"])
             for p in row["people"]
         ]
     )
