@@ -68,6 +68,14 @@ def cmd_kinds(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_frameworks(args: argparse.Namespace) -> int:
+    """The frameworks project.frameworks may name, with their source's version and item count."""
+    from kit.decide.frameworks import listing
+
+    print(listing())
+    return EXIT_OK
+
+
 def cmd_new(args: argparse.Namespace) -> int:
     from kit.run.project import scaffold
 
@@ -164,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add(sub, "schema", cmd_schema, "print the JSON Schema of the answers file")
     _add(sub, "kinds", cmd_kinds, "list the check kinds rules may use and the output checks")
+    _add(sub, "frameworks", cmd_frameworks, "list the frameworks a record can show its coverage of")
 
     p = _add(sub, "new", cmd_new, "create a project folder from the starter or an example")
     p.add_argument("directory", metavar="DIR")

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
 
-from kit.answers import yamlfile
+from kit.answers import frameworks, yamlfile
 from kit.answers.schema import RENAMED_SEVERITIES, SEVERITIES, Answers
 from kit.atomic import write_atomic
 from kit.findings import AnswersError, Finding, format_path, parse_path
@@ -280,6 +280,7 @@ def check_references(answers: Answers, document: yamlfile.Document) -> list[Find
                 "warning",
             )
 
+    findings += frameworks.answer_findings(answers, document)
     project_dir = document.path.parent
     for i, source in enumerate(pb.data.sources):
         if source.sample and not _sample_exists(project_dir, source.sample):

@@ -33,7 +33,7 @@ from types import ModuleType
 from typing import Any, Literal
 
 from kit.answers import template
-from kit.answers.schema import Answers
+from kit.answers.schema import Answers, Rule
 from kit.checks.result import CheckResult, could_not_run
 from kit.findings import AnswersError, Finding, did_you_mean
 
@@ -142,10 +142,19 @@ def _audit_ids(s: Subject) -> list[str]:
     return [f"audit.{a.id}" for a in s.answers.data_strategy.maintenance.audits]
 
 
+def _owner_of_source(answers: Answers, source_id: str | None) -> str | None:
+    return next((s.owner for s in answers.problem_boundaries.data.sources if s.id == source_id), None)
+
+
+def _rule_owner(check: CheckResult, answers: Answers) -> str | None:
+    """The rule's own owner, else the owner of the source it reads."""
+    rule = check.judged if isinstance(check.judged, Rule) else None
+    return rule and (rule.owner or _owner_of_source(answers, rule.dataset))
+
+
 def _source_owner(check: CheckResult, answers: Answers) -> str | None:
     judged = check.judged
-    key = judged.id if isinstance(judged, sources.SourceStatus) else None
-    return next((s.owner for s in answers.problem_boundaries.data.sources if s.id == key), None)
+    return _owner_of_source(answers, judged.id if isinstance(judged, sources.SourceStatus) else None)
 
 
 def _audit_owner(check: CheckResult, answers: Answers) -> str | None:
@@ -171,6 +180,7 @@ FAMILIES: tuple[Family, ...] = (
         _later(rules, "declaration_findings"),
         sentence=_later(sentences, "of_rule"),
         pass_rates_compared=True,
+        owner=_rule_owner,
     ),
     Family(
         "output",

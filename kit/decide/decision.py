@@ -2,17 +2,21 @@
 
 verdict says use a deterministic system  -> USE A DETERMINISTIC SYSTEM
 any blocker                              -> NO-GO
-any condition                            -> GO WITH CONDITIONS
+any open condition                       -> GO WITH CONDITIONS
 otherwise                                -> GO
+
+A "resolve or accept" condition (``may_accept``) whose acceptance holds (kit.decide.acceptances)
+is not open: it moves to ``accepted`` and the decision is made without it.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from kit import phrases as say
 from kit.checks import families
 from kit.checks.result import CheckResult
+from kit.decide import acceptances
 from kit.decide.evidence import Evidence
 from kit.decide.team import expected_roles
 
@@ -25,19 +29,24 @@ class Reason:
 
     text: str
     evidence: str  # an answer path (problem_boundaries.legal.risks[0]) or a check id (rule.unit_present)
+    may_accept: bool = False  # "resolve or accept": a named role may accept it instead of a fix
 
 
 @dataclass
 class Ruling:
     decision: str
     blockers: list[Reason]
-    conditions: list[Reason]
+    conditions: list[Reason]  # open ones
+    accepted: list[Reason] = field(default_factory=list)  # conditions whose acceptance holds
+    acceptances: list[acceptances.Judged] = field(default_factory=list)  # every one, with history
 
     def as_dict(self) -> dict:
         return {
             "decision": self.decision,
             "blockers": [asdict(b) for b in self.blockers],
             "conditions": [asdict(c) for c in self.conditions],
+            "accepted": [asdict(c) for c in self.accepted],
+            "acceptances": [a.as_dict() for a in self.acceptances],
         }
 
 
@@ -127,7 +136,7 @@ def conditions(ev: Evidence) -> list[Reason]:
         if check.status == "fail" and becomes(check) == "condition":
             out.append(Reason(f"fix before launch: {sentence(ev, check)}", check.id))
         elif check.status == "warn" or (families.family(check.family).names_every_failure and check.failed):
-            out.append(Reason(f"resolve or accept: {sentence(ev, check)}", check.id))
+            out.append(Reason(f"resolve or accept: {sentence(ev, check)}", check.id, may_accept=True))
     out += template_gaps(ev)
     out += unguarded_outputs(ev)
     out += sign_off_items(ev, CONDITIONAL_SIGN_OFFS)
@@ -177,6 +186,14 @@ def unguarded_outputs(ev: Evidence) -> list[Reason]:
     return out
 
 
+def outcome(verdict_id: str, block: list, cond: list) -> str:
+    if verdict_id == "deterministic":
+        return DETERMINISTIC
+    if block:
+        return NO_GO
+    return CONDITIONS if cond else GO
+
+
 def decide(ev: Evidence) -> Ruling:
     """The decision, made once per evidence: every notebook and the record read the same one."""
     if ev.ruling is None:
@@ -185,16 +202,14 @@ def decide(ev: Evidence) -> Ruling:
 
 
 def _ruling(ev: Evidence) -> Ruling:
+    """Blockers and open conditions; a condition whose acceptance holds is set aside as accepted."""
     block, cond = blockers(ev), conditions(ev)
-    if ev.verdict.id == "deterministic":
-        verdict = DETERMINISTIC
-    elif block:
-        verdict = NO_GO
-    elif cond:
-        verdict = CONDITIONS
-    else:
-        verdict = GO
-    return Ruling(verdict, block, cond)
+    checks = {c.id: c for c in ev.checks}
+    judged = acceptances.judge(ev.answers.acceptances, block, cond, checks, ev.as_of)
+    held = {j.acceptance.item for j in judged if j.holds}
+    accepted = [c for c in cond if c.evidence in held]
+    still_open = [c for c in cond if c.evidence not in held]
+    return Ruling(outcome(ev.verdict.id, block, still_open), block, still_open, accepted, judged)
 
 
 def _personal_data(a) -> str:

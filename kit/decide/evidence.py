@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kit.answers import acceptances, signoff, template
 from kit.answers import loading as answers_io
-from kit.answers import signoff, template
 from kit.answers.inputs import project_files
 from kit.answers.schema import Answers
 from kit.checks import bias, drift, families, profile, rules, sources
@@ -116,6 +116,7 @@ def _gather(
 def _measure(loaded, day: dt.date, rubric: Path | None, baseline: str | Path | None) -> Evidence:
     problems = [f for f in families.declaration_findings(loaded) if f.severity == "error"]
     problems += signoff.date_findings(loaded.answers, loaded.document, day)  # judged at the run's as_of
+    problems += acceptances.findings(loaded.answers, loaded.document, day)
     if problems:
         raise AnswersError(problems)
     answers = loaded.answers
@@ -125,7 +126,7 @@ def _measure(loaded, day: dt.date, rubric: Path | None, baseline: str | Path | N
     subject = families.Subject(loaded, tpl, day, profiles=profiles, baseline=earlier)
     results = families.run_all(subject)
     lineage_rows, gaps = lineage.lineage(answers, tpl, day)
-    return Evidence(
+    ev = Evidence(
         project_dir=loaded.project_dir,
         answers=answers,
         as_of=day,
@@ -143,3 +144,7 @@ def _measure(loaded, day: dt.date, rubric: Path | None, baseline: str | Path | N
         profiles=profiles,
         drift=_comparison(subject),
     )
+    from kit.decide import seen  # here, not at the top: seen reads the decision, which reads Evidence
+
+    seen.bind(ev)  # an approval that did not see an item raised now is stale, before anyone decides
+    return ev

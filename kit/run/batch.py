@@ -31,6 +31,7 @@ from kit.findings import AnswersError
 from kit.record import data as record
 from kit.record import model
 from kit.record.calendar import CALENDAR_FILE, record_calendar
+from kit.record.coverage import COVERAGE_FILE, coverage_json
 from kit.record.provenance import provenance
 from kit.run import index, staging
 from kit.run.execute import KernelSession, prepare, step_notebooks
@@ -116,6 +117,7 @@ def run_project(job: Job, folder: Path, session: KernelSession, report=None) -> 
     write_atomic(folder / "record.json", record.dump(rec))
     if not failure:
         write_atomic(folder / CALENDAR_FILE, record_calendar(rec))
+        write_atomic(folder / COVERAGE_FILE, coverage_json(rec))
     write_atomic(folder / "record.html", html)
     if job.pdf:
         from kit.record.pdf import write_pdf

@@ -15,8 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from kit.answers import acceptances, signoff
 from kit.answers import loading as answers_io
-from kit.answers import signoff
 from kit.findings import AnswersError
 from kit.paths import NOTEBOOKS
 
@@ -59,7 +59,9 @@ def start_review(
 ) -> int:
     try:
         loaded = answers_io.load(project)  # refuse a broken file here, with its located errors
-        problems = signoff.date_findings(loaded.answers, loaded.document, loaded.answers.project.as_of)
+        as_of = loaded.answers.project.as_of
+        problems = signoff.date_findings(loaded.answers, loaded.document, as_of)
+        problems += acceptances.findings(loaded.answers, loaded.document, as_of)
         if problems:
             raise AnswersError(problems)
     except AnswersError as exc:
