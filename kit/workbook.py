@@ -22,8 +22,10 @@ from kit.checks.result import CheckResult
 from kit.decide import actions
 from kit.decide.decision import decide, four_questions
 from kit.decide.evidence import Evidence, gather
+from kit.decide.frameworks import coverage
 from kit.paths import EXAMPLES
 from kit.record import charts, links, model, render
+from kit.record import coverage as framework_coverage
 from kit.record.calendar import CALENDAR_FILE
 from kit.record.data import RECORD_MIMETYPE
 
@@ -261,6 +263,7 @@ def record_data(ev: Evidence) -> dict[str, Any]:
             "sign_offs": ev.team.sign_offs(),
             "answers": json.loads(json.dumps(answers_io.to_data(ev.answers), default=str)),
             **maintenance_data(ev),
+            "frameworks": frameworks_data(ev),
         }
     )
 
@@ -270,6 +273,17 @@ def next_review(ev: Evidence) -> dict[str, str]:
     a = ev.answers
     day = ev.as_of + dt.timedelta(days=a.data_strategy.monitoring.review_every_days)
     return {"date": day.isoformat(), "owner": a.project.owner}
+
+
+def frameworks_data(ev: Evidence) -> list[dict[str, Any]]:
+    """Evidence for each item of the frameworks the answers name (kit.decide.frameworks)."""
+    checks = [c.summary() for c in ev.checks]
+    return [fc.model_dump(mode="json") for fc in coverage(ev.answers, checks, ev.team.sign_offs())]
+
+
+def frameworks(ev: Evidence) -> Block:
+    """The coverage of the frameworks the answers name, item by item, linked to its evidence."""
+    return Block(framework_coverage.section(frameworks_data(ev)))
 
 
 def maintenance_data(ev: Evidence) -> dict[str, Any]:

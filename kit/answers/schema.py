@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from kit.findings import did_you_mean
+
 SCHEMA_VERSION = 1
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
@@ -81,7 +83,18 @@ def _delimiter(text: str) -> str:
     return text
 
 
+def _framework(name: str) -> str:
+    """A framework of the kit (templates/frameworks/<name>.yaml); ``wbk frameworks`` lists them."""
+    from kit.answers.frameworks import available  # that module imports this one: import when first used
+
+    known = available()
+    if name not in known:
+        raise ValueError(f"unknown framework {name!r}" + did_you_mean(name, known, list_known=True))
+    return name
+
+
 TimeZone = Annotated[str, AfterValidator(_time_zone)]
+FrameworkName = Annotated[str, AfterValidator(_framework)]
 Encoding = Annotated[str, AfterValidator(_encoding)]
 Delimiter = Annotated[str, AfterValidator(_delimiter)]
 
@@ -109,6 +122,11 @@ class Project(Part):
     summary: MaybeText = recommended(description="Two sentences a reviewer reads first")
     timezone: TimeZone = optional(
         "UTC", description="IANA time zone in which as_of is a day, e.g. Europe/Berlin (default UTC)"
+    )
+    frameworks: list[FrameworkName] = optional(
+        [],
+        description="Frameworks the record answers to, item by item, from evidence (wbk frameworks lists "
+        "them): eu_ai_act, nist_ai_rmf",
     )
 
 
@@ -237,6 +255,21 @@ class UnacceptableOutput(Part):
     caught_by: list[Ident] = listing("Ids of the rules or output checks that catch it", importance="required")
 
 
+# What a failing rule does to the decision: the word is what happens, so a reader of the answers
+# knows without looking it up. "blocking" was the old name of "condition": read, then warned about.
+SEVERITIES: dict[str, str] = {
+    "blocker": "a failure is a blocker: NO-GO until it passes",
+    "condition": "a failure is a condition: fix before launch",
+    "warning": "a failure is a warning: resolve or accept",
+}
+RENAMED_SEVERITIES: dict[str, str] = {"blocking": "condition"}
+RuleSeverity = Literal["blocker", "condition", "warning"]
+
+
+def _renamed_severity(value: Any) -> Any:
+    return RENAMED_SEVERITIES.get(value, value) if isinstance(value, str) else value
+
+
 class Rule(Part):
     id: Ident = required("")
     dataset: Ident = required("Id of the source whose sample the rule runs on")
@@ -251,7 +284,10 @@ class Rule(Part):
         description="Parameters of the check",
         json_schema_extra={"x-importance": "optional"},
     )
-    severity: Literal["blocking", "warning"] = required("")
+    severity: Annotated[RuleSeverity, BeforeValidator(_renamed_severity)] = required(
+        "What a failure does: blocker (NO-GO until it passes), condition (fix before launch) or "
+        "warning (resolve or accept)"
+    )
     min_pass_rate: float = Field(
         1.0,
         ge=0,

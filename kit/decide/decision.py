@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 from kit import phrases as say
 from kit.checks import families
+from kit.checks.result import CheckResult
 from kit.decide import acceptances, measured
 from kit.decide.evidence import Evidence
 from kit.decide.team import expected_roles
@@ -103,19 +104,28 @@ def blockers(ev: Evidence) -> list[Item]:
         for c in ev.checks
         if c.status == "error"
     ]
-    out += [Item(f"fix before launch: {measured.sentence(ev, c)}", c.id) for c in failing(ev, "blocker")]
+    out += [
+        Item(f"blocks the launch until it passes: {measured.sentence(ev, c)}", c.id)
+        for c in failing(ev, "blocker")
+    ]
     return out
 
 
-def failing(ev: Evidence, becomes: str) -> list:
-    """Failed checks whose family's table entry says a failure becomes ``becomes``."""
-    return [c for c in ev.checks if c.status == "fail" and families.on_failure(c.family) == becomes]
+def becomes(check: CheckResult) -> str:
+    """What a failed check becomes: a blocker when its own severity says so (a rule with
+    ``severity: blocker``), else what its family's table entry says."""
+    return "blocker" if check.severity == "blocker" else families.on_failure(check.family)
+
+
+def failing(ev: Evidence, outcome: str) -> list[CheckResult]:
+    """Failed checks that become ``outcome`` ("blocker" or "condition")."""
+    return [c for c in ev.checks if c.status == "fail" and becomes(c) == outcome]
 
 
 def conditions(ev: Evidence) -> list[Item]:
     out = []
     for check in ev.checks:
-        if check.status == "fail" and families.on_failure(check.family) == "condition":
+        if check.status == "fail" and becomes(check) == "condition":
             out.append(Item(f"fix before launch: {measured.sentence(ev, check)}", check.id))
         elif check.status == "warn" or (check.family in ("source", "audit", "bias") and check.failed):
             out.append(Item(f"resolve or accept: {measured.sentence(ev, check)}", check.id, may_accept=True))

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 from kit.checks.drift import Comparison, HistoryPoint
 from kit.checks.profile import SourceProfile
+from kit.decide.frameworks import FrameworkCoverage
 from kit.record.trend import carry_history
 
 Decision = Literal["GO", "GO WITH CONDITIONS", "NO-GO", "USE A DETERMINISTIC SYSTEM"]
@@ -88,7 +89,7 @@ class CheckSummary(Strict):
     passed: int
     failed: int
     pass_rate: float = Field(ge=0, le=1)
-    severity: Literal["blocking", "warning"]
+    severity: Literal["blocker", "condition", "warning"]
     error: str | None = Field(None, description="why the check could not run (status error only)")
 
     @model_serializer(mode="wrap")
@@ -183,6 +184,11 @@ class Body(Strict):
     drift: DriftSection | None = Field(None, description="comparisons with the baseline record")
     history: list[HistoryPoint] = Field(default_factory=list)
     calendar: str | None = Field(None, description="the audit calendar file beside the record")
+    frameworks: list[FrameworkCoverage] = Field(
+        default_factory=list,
+        description="evidence for each item of the frameworks the answers name (the kit's reading, "
+        "not legal advice); also written as coverage.json",
+    )
 
 
 class Record(Strict):
@@ -211,6 +217,7 @@ class Record(Strict):
     drift: DriftSection | None = None
     history: list[HistoryPoint] = Field(default_factory=list)
     calendar: str | None = None
+    frameworks: list[FrameworkCoverage] = Field(default_factory=list)
     provenance: Provenance
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from kit import phrases
 from kit.decide.actions import by_owner
-from kit.record import links, render
+from kit.record import coverage, links, render
 
 STILL_TO_SIGN = {"pending", "stale"}  # states that leave a role's signature outstanding
 OWNERS_ON_FIRST_SCREEN = 3  # the rest are one link away: the first screen must fit 1280x800
@@ -36,6 +36,7 @@ def first_screen(rec: Mapping[str, Any]) -> str:
         counts=links.counts_by_kind(items),
         sign_offs=sign_offs,
         pending=phrases.listing(pending),
+        frameworks=coverage.summary_lines(rec.get("frameworks", [])),
         path=path_to_go(rec),
     )
 

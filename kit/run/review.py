@@ -69,7 +69,9 @@ def start_review(
         return 1
     chosen = port or free_port(DEFAULT_PORT if port is None else 0)  # --port 0: any free port
     token = os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)
-    env = {**os.environ, "WBK_REVIEW_PROJECT": str(loaded.project_dir), "JUPYTER_PREFER_ENV_PATH": "1"}
+    # Absolute: Voilà's kernel runs in the notebooks folder, where a relative path points nowhere.
+    project_dir = str(loaded.project_dir.resolve())
+    env = {**os.environ, "WBK_REVIEW_PROJECT": project_dir, "JUPYTER_PREFER_ENV_PATH": "1"}
     print(f"review page for {loaded.answers.project.name} ({loaded.document.path}):", flush=True)
     print(f"    http://{HOST}:{chosen}/?token={token}", flush=True)
     return serve(review_command(chosen, token, open_browser, voila_args or []), env)
