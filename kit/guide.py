@@ -9,6 +9,7 @@ above the form that fixes it.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from kit import phrases as say
 from kit.answers import loading as answers_io
 from kit.answers import template as templates
 from kit.answers.schema import Answers
+from kit.checks.engine.kinds import Context
 from kit.checks.outputs import OUTPUT_CHECKS
 from kit.checks.rules import CHECKS
 from kit.decide.team import expected_roles
@@ -39,18 +41,55 @@ def _block(lead: str, rows: list[dict[str, Any]], columns: list[str], empty: str
     return Block(render.render("guide.html.j2", lead=lead, rows=rows, columns=columns, empty=empty))
 
 
+# One example rule per kind, to show its meaning as a sentence with values in it. A kind missing
+# here is still listed, with its parameters (tests/test_guide.py asks for one per kind).
+KIND_EXAMPLES: dict[str, tuple[list[str], dict[str, Any]]] = {
+    "not_null": (["unit"], {}),
+    "unique": (["result_id"], {}),
+    "in_set": (["unit"], {"values": ["g/L", "mmol/L"]}),
+    "between": (["value"], {"min": 0, "max": 500}),
+    "matches": (["patient_id"], {"pattern": "P[0-9]{6}"}),
+    "fresh_within": (["collected_at"], {"days": 30}),
+    "consistent_flag": (["flag", "value", "low", "high"], {}),
+    "compare": (["collected_at", "reported_at"], {"op": "<="}),
+    "references": (["patient_id"], {"dataset": "patients", "column": "id"}),
+    "row_count": ([], {"min": 1000}),
+    "expression": ([], {"sql": "high > low"}),
+}
+GUIDE_DAY = Context(as_of=dt.date(2026, 11, 1))  # the day a fresh_within example is judged on
+
+
+def _example(name: str, kind) -> dict[str, Any]:
+    """The kind's parameters, and an example rule with the sentence it means."""
+    params = ", ".join(kind.params.model_fields) or "none"
+    if name not in KIND_EXAMPLES:
+        return {"check": name, "parameters": params, "example": "", "passes_when": ""}
+    columns, values = KIND_EXAMPLES[name]
+    rule = f"columns: {_flow(columns)}" + (f"; params: {_flow(values)}" if values else "")
+    meaning = kind.meaning(columns, kind.params.model_validate(values), GUIDE_DAY)
+    return {
+        "check": name,
+        "parameters": params,
+        "example": render.code(rule),
+        "passes_when": render.spans(meaning),
+    }
+
+
+def _flow(value: Any) -> str:
+    """A value as YAML's flow style writes it: [a, b], {k: v}."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    return f'"{value}"' if isinstance(value, str) and value[:1] in "<>=!" else str(value)
+
+
 def check_kinds() -> Block:
-    """Every data-quality rule kind the kit runs, with what it checks (kit.checks.rules.CHECKS)."""
-    rows = [
-        {
-            "check": name,
-            "parameters": ", ".join(getattr(getattr(kind, "params", None), "model_fields", {})) or "none",
-            "passes_when": getattr(kind, "meaning", ""),
-        }
-        for name, kind in CHECKS.items()
-    ]
-    lead = f"The {say.plural(len(rows), 'rule kind')} the kit runs on sample data:"
-    return _block(lead, rows, ["check", "parameters", "passes_when"])
+    """Every data-quality rule kind the kit runs, with an example rule and the sentence it means
+    (kit.checks.rules.CHECKS)."""
+    rows = [_example(name, kind) for name, kind in CHECKS.items()]
+    lead = f"The {say.plural(len(rows), 'rule kind')} the kit runs on sample data, each with an example:"
+    return _block(lead, rows, ["check", "parameters", "example", "passes_when"])
 
 
 def output_checks() -> Block:

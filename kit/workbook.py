@@ -28,20 +28,23 @@ from kit.record.data import RECORD_MIMETYPE
 
 
 class Block:
-    """HTML that Jupyter displays as a rich output; str() gives the markup."""
+    """HTML that Jupyter displays as a rich output, carrying the kit's style sheet (a notebook may
+    detach any other output, and its style, from the page); str() gives the markup alone."""
 
-    def __init__(self, html: str):
+    def __init__(self, html: str, styled: bool = True):
         self.html = html
+        self.styled = styled
 
     def _repr_html_(self) -> str:
-        return self.html
+        return (render.style_tag() if self.styled else "") + self.html
 
     def __str__(self) -> str:
         return self.html
 
 
 def style() -> Block:
-    return Block(render.render("style.html.j2"))
+    """The style sheet alone, for pages that show the markup of blocks (str) rather than blocks."""
+    return Block(render.style_tag(), styled=False)
 
 
 def open_project(
