@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +22,14 @@ from ipywidgets_jsonschema import Form
 
 from kit.answers import loading as answers_io
 from kit.answers import yamlfile
+from kit.answers.merge import merge
 from kit.answers.schema import STEP_KEYS, json_schema
+from kit.answers.signoff import locked
+from kit.decide.verdict import _because as rubric_reason
+from kit.decide.verdict import load_rubric
 from kit.findings import AnswersError, Finding, parse_path
 from kit.phrases import plural
+from kit.record.render import CODE_KEYS
 
 DROPPED = {
     "minLength",
@@ -44,13 +51,43 @@ SCALARS = {"string", "integer", "number", "boolean"}
 # --- the schema and values as the form sees them -------------------------------------------
 
 
+ACRONYMS = {
+    "sla": "SLA",
+    "id": "ID",
+    "sql": "SQL",
+    "url": "URL",
+    "pii": "PII",
+    "llm": "LLM",
+    "genai": "GenAI",
+}
+
+
+def sentence(title: str) -> str:
+    """A label as an analyst reads it: "Human Curates Outputs" -> "Human curates outputs",
+    "freshness_sla_days" -> "Freshness SLA days"."""
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", title).replace("_", " ").split()
+    out = [ACRONYMS.get(w.lower(), w if (w.isupper() and len(w) > 1) else w.lower()) for w in words]
+    return " ".join(out)[:1].upper() + " ".join(out)[1:] if out else title
+
+
 def form_schema(keys: list[str]) -> dict:
     full = json_schema()
-    props = {
-        k: {**_reshape(full["properties"][k], full["$defs"]), "title": k.replace("_", " ").capitalize()}
-        for k in keys
-    }
+    props = {k: {**_reshape(full["properties"][k], full["$defs"]), "title": sentence(k)} for k in keys}
+    _explain_choices(props)
     return {"type": "object", "properties": props}
+
+
+def _explain_choices(props: dict) -> None:
+    """Each appropriateness choice carries the rubric's reason for it (templates/rubrics), so a
+    choice explains itself: "low: users tolerate little error"."""
+    step = props.get("problem_boundaries", {}).get("properties", {})
+    answers = step.get("appropriateness", {}).get("properties", {})
+    for factor in load_rubric().factors:
+        field_schema = answers.get(factor.answer)
+        if field_schema is None:
+            continue
+        values = field_schema.get("enum") or list(factor.scores)
+        field_schema["x-reasons"] = {str(v): rubric_reason(factor, str(v).lower()) for v in values}
 
 
 def _reshape(schema: dict, defs: dict) -> dict:
@@ -71,7 +108,7 @@ def _reshape(schema: dict, defs: dict) -> dict:
     kind = schema.get("type")
     if kind == "object" and "properties" in schema:
         props = {
-            k: {**_reshape(v, defs), "title": v.get("title") or k.replace("_", " ").capitalize()}
+            k: {**_reshape(v, defs), "title": sentence(v.get("title") or k), **_text_kind(k, v)}
             for k, v in schema["properties"].items()
         }
         return _strip({**schema, "properties": props, "x-required": schema.get("required", [])})
@@ -92,6 +129,11 @@ def _reshape(schema: dict, defs: dict) -> dict:
     if schema.get("format") == "date":
         return _strip({**schema, "type": "string", "x-codec": "date"})
     return _strip(dict(schema))
+
+
+def _text_kind(key: str, schema: dict) -> dict:
+    """Free text grows in a text area; identifiers, names of columns and patterns stay one line."""
+    return {"x-one-line": True} if key in CODE_KEYS else {}
 
 
 def _scalar_codec(inner: dict) -> str:
@@ -186,31 +228,154 @@ def without_untouched_defaults(schema: dict, value: Any, original: Any) -> Any:
     return value
 
 
-# --- the form widget ------------------------------------------------------------------------
+# --- widgets an analyst can fill -----------------------------------------------------------
+
+WIDEST = "1400px"  # no form needs scrolling sideways on a 1400 px screen
+HELP_STYLE = "color:#374151;font-size:13px;line-height:1.4;margin:0 0 4px;max-width:70em"
+
+
+class AnalystForm(Form):
+    """ipywidgets-jsonschema's form, made for people who do not read JSON Schema: labels above
+    their inputs with the help text under the label, free text in text areas that grow with their
+    text, choices that say what each value means, and lists of records as one folded row per item
+    titled by the item (opened on demand)."""
+
+    def __init__(self, schema: dict):
+        super().__init__(schema, show_descriptions=True, sorter=list, vertically_place_labels=True)
+
+    def _wrap_description(self, widget, tooltip):
+        """The help text between the label and its input, readable (not small, not right-aligned)."""
+        if not tooltip:
+            return widget
+        help_text = widgets.HTML(f"<div class='wbk-help' style='{HELP_STYLE}'>{escape(tooltip)}</div>")
+        if isinstance(widget, widgets.Accordion):  # a folded part: its help opens with it, on top
+            content = widget.children[0]
+            content.children = [help_text, *content.children]
+            return widget
+        children = list(getattr(widget, "children", []))
+        if children and isinstance(children[0], widgets.Label):
+            if children[0].value == tooltip:  # no description: the library repeats the title
+                return widget
+            widget.children = [children[0], help_text, *children[1:]]
+            return widget
+        return widgets.VBox([widget, help_text])
+
+    def _construct_string(self, schema, label=None, root=False):
+        if schema.get("x-one-line") or schema.get("x-codec") in {"int", "float", "date", "json"}:
+            return super()._construct_string(schema, label=label, root=root)
+        area = widgets.Textarea(rows=1)
+        area.observe(lambda change: _grow(change["owner"]), names="value")
+        # The library checks text against schema["pattern"], by default ".*", which no line break
+        # matches: a paragraph would be flagged and refused. Any text is fine here; pydantic judges.
+        return self._construct_simple({**schema, "pattern": r"[\s\S]*"}, area, label=label)
+
+    def _construct_enum(self, schema, label=None, root=False):
+        reasons = schema.get("x-reasons")
+        if not reasons or len(schema["enum"]) < 2:
+            return super()._construct_enum(schema, label=label, root=root)
+        options = [(f"{v} — {reasons.get(str(v), '')}", v) for v in schema["enum"]]
+        return self._construct_simple(schema, widgets.Dropdown(options=options), label=label)
+
+    def _construct_boolean(self, schema, label=None, root=False):
+        reasons = schema.get("x-reasons")
+        if reasons:  # what checking the box says, in the rubric's words
+            said = f"Checked: {reasons.get('true', '')}. Unchecked: {reasons.get('false', '')}."
+            schema = {**schema, "description": f"{schema.get('description', '')} {said}".strip()}
+        return super()._construct_boolean(schema, label=label, root=root)
+
+    def _construct_array(self, schema, label=None, root=False):
+        element = super()._construct_array(schema, label=label, root=root)
+
+        def setter(values):
+            element.setter(values)
+            for entry, value in zip(element.subelements, values, strict=False):
+                _title_entry(entry, value if schema["items"].get("type") == "object" else None)
+
+        return element._replace(setter=setter)
+
+
+def _grow(area: widgets.Textarea) -> None:
+    """A text area as tall as its text (a line per 110 characters), never taller than 12 lines."""
+    lines = sum(1 + len(line) // 110 for line in (area.value or "").split("\n"))
+    area.rows = max(1, min(lines, 12))
+
+
+def summary(value: dict) -> str:
+    """One line naming a list item: its id and name, role and person, or its first values."""
+    if not isinstance(value, dict):
+        return str(value)
+    picked = [value.get(k) for k in ("id", "name", "role", "person", "check", "description") if value.get(k)]
+    picked = picked or [v for v in value.values() if isinstance(v, str) and v][:2]
+    text = " — ".join(str(v) for v in picked[:2]) or "new item"
+    return text if len(text) <= 90 else text[:89] + "…"
+
+
+def _title_entry(entry, value) -> None:
+    """An item's folded row shows its summary; its buttons say what they do."""
+    (box,) = entry.widgets
+    folded = first_accordion(box.children[0]) if box.children else None
+    if value is not None and folded is not None:
+        folded.set_title(0, summary(value))
+    if len(box.children) > 1:  # the item's remove / move buttons
+        for button, (text, tip) in zip(box.children[1].children, ITEM_BUTTONS, strict=False):
+            button.description, button.tooltip = text, tip
+            button.layout = widgets.Layout(width="auto")
+
+
+def first_accordion(widget: widgets.Widget) -> widgets.Accordion | None:
+    if isinstance(widget, widgets.Accordion):
+        return widget
+    for child in getattr(widget, "children", ()):
+        found = first_accordion(child)
+        if found is not None:
+            return found
+    return None
+
+
+ITEM_BUTTONS = [("Remove", "Remove this item"), ("Up", "Move this item up"), ("Down", "Move this item down")]
+
+
+# --- the form, bound to the answers file ------------------------------------------------------
 
 
 class StepForm:
-    """Form for one step, prefilled from answers.yaml, with Save and Reload."""
+    """Form for one step, prefilled from answers.yaml, with Save and Reload. Save takes the answers
+    file's lock (the one ``wbk review`` sign-offs take) and merges: only the fields this form
+    changed since it loaded the file are written over what is on disk now."""
 
     def __init__(self, project: str | Path, step: str):
+        self.project = project
+        self.step = step
         self.path = answers_io.answers_path(project)
         self.keys = STEP_KEYS[step]
         self.schema = form_schema(self.keys)
-        self.form = Form(self.schema, show_descriptions=True, sorter=list)  # keep the schema's order
+        self.form = AnalystForm(self.schema)
+        for part in self.form._form_element.subelements.values():  # the step's parts open, insides folded
+            opened = first_accordion(widgets.VBox(part.widgets))
+            if opened is not None:
+                opened.selected_index = 0
         self.status = widgets.HTML()
         self.errors = widgets.HTML()
         self.save_button = widgets.Button(description="Save", icon="save", button_style="primary")
-        self.reload_button = widgets.Button(description="Reload", icon="refresh")
+        self.reload_button = widgets.Button(
+            description="Reload", icon="refresh", tooltip="Undo unsaved edits: show answers.yaml as it is"
+        )
         self.save_button.on_click(lambda _: self.save())
         self.reload_button.on_click(lambda _: self.reload())
         self._inline: list[widgets.Label] = []
+        self._overwrite = False  # set after a conflict was shown: the next Save keeps the form's values
         self.document: yamlfile.Document | None = None
+        self.extras: list[widgets.Widget] = []  # panels below the form (kit.workbook adds them)
+        self.after_save: list = []  # callables run after every successful save
         self.reload()
 
     @property
     def widget(self) -> widgets.Widget:
         buttons = widgets.HBox([self.save_button, self.reload_button, self.status])
-        return widgets.VBox([buttons, self.errors, self.form.widget], layout=widgets.Layout(width="100%"))
+        return widgets.VBox(
+            [buttons, self.errors, self.form.widget, *self.extras],
+            layout=widgets.Layout(width="100%", max_width=WIDEST),
+        )
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -227,6 +392,7 @@ class StepForm:
 
     def reload(self) -> None:
         self._clear_errors()
+        self._overwrite = False
         try:
             self.document = yamlfile.read(self.path)
         except AnswersError as exc:
@@ -234,7 +400,7 @@ class StepForm:
             return
         data = {k: self.document.data.get(k) for k in self.keys}
         self._set_values(to_form(self.schema, data))
-        self.status.value = f"Loaded {self.path.name}"
+        self.status.value = f"Loaded {escape(self.path.name)} at {dt.datetime.now():%H:%M:%S}"
 
     def collected(self) -> dict:
         """The whole answers data with this step's part replaced by the form's values."""
@@ -249,16 +415,32 @@ class StepForm:
             self.reload()
             if self.document is None:
                 return False
+        mine = self.collected()
         try:
-            answers_io.save(self.document, self.collected())
+            with locked(self.path):
+                on_disk = yamlfile.read(self.path)
+                data, conflicts = merge(self.document.data, mine, on_disk.data)
+                if conflicts and not self._overwrite:
+                    self._overwrite = True
+                    self.status.value = _conflict_message(self.path.name, conflicts)
+                    return False
+                answers_io.save(on_disk, data)
         except AnswersError as exc:
             self._show_errors(exc.findings)
             self.status.value = (
                 f"<b style='color:#b00020'>Not saved: {plural(len(exc.findings), 'problem')}</b>"
             )
             return False
+        merged_note = (
+            " (merged with changes made on disk since it was loaded)"
+            if on_disk.data != self.document.data
+            else ""
+        )
         self.document = yamlfile.read(self.path)
-        self.status.value = f"Saved to {self.path.name} at {dt.datetime.now():%H:%M:%S}"
+        self._overwrite = False
+        self.status.value = f"Saved to {escape(self.path.name)} at {dt.datetime.now():%H:%M:%S}{merged_note}"
+        for hook in self.after_save:
+            hook()
         return True
 
     def _clear_errors(self) -> None:
@@ -269,8 +451,6 @@ class StepForm:
         self.errors.value = ""
 
     def _show_errors(self, findings: list[Finding]) -> None:
-        from html import escape
-
         items = []
         for finding in findings:
             label = self._label_for(finding.path)
@@ -297,3 +477,13 @@ class StepForm:
                 return None
         found = [w for w in element.widgets[1:] if isinstance(w, widgets.Label)]
         return found[0] if found else None
+
+
+def _conflict_message(name: str, conflicts: list[str]) -> str:
+    fields = ", ".join(f"<code>{escape(c)}</code>" for c in conflicts[:5])
+    more = f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else ""
+    return (
+        f"<b style='color:#b00020'>Not saved: {escape(name)} changed on disk since this form loaded it</b>, "
+        f"in {fields}{more}, which you changed too. Save again to keep your values there, "
+        "or Reload to take the file's (your unsaved edits are then lost)."
+    )
