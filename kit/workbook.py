@@ -64,6 +64,69 @@ def resolve_project(project: str | Path) -> Path:
     return beside_kit.resolve() if beside_kit.exists() else path
 
 
+@dataclasses.dataclass
+class Tried:
+    """One rule tried on the project's data: what ``wbk run`` would report for it."""
+
+    rule: dict[str, Any]
+    count: int = 0  # failing rows
+    checked: int = 0  # rows the rule applies to
+    examples: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    meaning: str = ""  # what a passing row is, with the rule's own values
+    sentence: str = ""  # "12 of 3,504 lab results (0.34 %) have ..."
+    problems: list[str] = dataclasses.field(default_factory=list)  # why it could not run
+
+    def _repr_html_(self) -> str:
+        return render.style_tag() + render.render("tried.html.j2", tried=self)
+
+
+TRIED_ID = "tried_rule"
+
+
+def try_rule(project: str | Path, rule: dict[str, Any], as_of: dt.date | str | None = None) -> Tried:
+    """Run one rule on the project's data before adding it: ``rule`` as in answers.yaml
+    (dataset, columns, check, params, where; id and severity optional). Counted by the same code as
+    ``wbk run`` (kit.checks.rules.run); each source file is opened once per version in a session."""
+    from pydantic import ValidationError
+
+    from kit.answers.schema import Rule
+    from kit.checks import rules as rule_engine
+    from kit.decide.evidence import run_date
+    from kit.decide.measured import rule_sentence
+
+    loaded = answers_io.load(resolve_project(project))
+    spec = {"id": TRIED_ID, "severity": "warning", **{k: v for k, v in rule.items() if v not in (None, "")}}
+    try:
+        tried = Rule.model_validate(spec)
+    except ValidationError as exc:
+        return Tried(spec, problems=[f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()])
+    known = [source.id for source in loaded.answers.problem_boundaries.data.sources]
+    if tried.dataset not in known:
+        return Tried(
+            spec, problems=[f"dataset: no source {tried.dataset!r}; the sources are {', '.join(known)}"]
+        )
+    answers = loaded.answers.model_copy(deep=True)
+    answers.data_quality.rules = [tried]
+    report = rule_engine.run(dataclasses.replace(loaded, answers=answers), run_date(as_of, answers))
+    (result,) = report.results
+    own = "data_quality.rules[0]"
+    problems = [
+        f"{f.path.removeprefix(own).lstrip('.') or 'rule'}: {f.message}"
+        for f in report.findings
+        if f.path.startswith(own)
+    ]
+    if result.error:
+        return Tried(spec, meaning=result.detail, problems=problems or [result.error])
+    return Tried(
+        spec,
+        result.failed,
+        result.checked,
+        result.examples,
+        result.detail,
+        rule_sentence(result, tried, answers),
+    )
+
+
 def form(project: str | Path, step: str, show: bool | str = True):
     """The step's editable form, or nothing in batch runs (a record shows answers as tables).
     ``papermill -p show_form false`` passes the string "false": read it as the flag it means."""
