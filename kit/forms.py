@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
 import re
+import typing
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -23,12 +25,13 @@ from ipywidgets_jsonschema import Form
 from kit.answers import loading as answers_io
 from kit.answers import yamlfile
 from kit.answers.merge import merge
-from kit.answers.schema import STEP_KEYS, json_schema
+from kit.answers.schema import STEP_KEYS, Rule, json_schema
 from kit.answers.signoff import locked
+from kit.checks.rules import CHECKS
 from kit.decide.verdict import _because as rubric_reason
 from kit.decide.verdict import load_rubric
 from kit.findings import AnswersError, Finding, parse_path
-from kit.phrases import plural
+from kit.phrases import plural, share
 from kit.record.render import CODE_KEYS
 
 DROPPED = {
@@ -365,15 +368,29 @@ class StepForm:
         self._inline: list[widgets.Label] = []
         self._overwrite = False  # set after a conflict was shown: the next Save keeps the form's values
         self.document: yamlfile.Document | None = None
-        self.extras: list[widgets.Widget] = []  # panels below the form (kit.workbook adds them)
-        self.after_save: list = []  # callables run after every successful save
+        self.panel = widgets.HTML()  # the live decision, drawn when shown and after every save
+        self._standing = None
         self.reload()
+
+    @functools.cached_property
+    def rule_editor(self) -> RuleEditor | None:
+        """Step 2's rule editor, made when first shown (it reads the sources' profiles)."""
+        return RuleEditor(self) if "data_quality" in self.keys else None
 
     @property
     def widget(self) -> widgets.Widget:
+        if self._standing is None:
+            self.refresh_panel(saved=False)
         buttons = widgets.HBox([self.save_button, self.reload_button, self.status])
         return widgets.VBox(
-            [buttons, self.errors, self.form.widget, *self.extras],
+            [
+                buttons,
+                self.errors,
+                self.form.widget,
+                *([self.rule_editor.widget] if self.rule_editor else []),
+                widgets.HTML("<b>The decision as the saved answers stand</b>"),
+                self.panel,
+            ],
             layout=widgets.Layout(width="100%", max_width=WIDEST),
         )
 
@@ -439,9 +456,34 @@ class StepForm:
         self.document = yamlfile.read(self.path)
         self._overwrite = False
         self.status.value = f"Saved to {escape(self.path.name)} at {dt.datetime.now():%H:%M:%S}{merged_note}"
-        for hook in self.after_save:
-            hook()
+        if self._standing is not None:  # shown: keep the panel live
+            self.refresh_panel(saved=True)
         return True
+
+    def refresh_panel(self, saved: bool) -> None:
+        """Verdict, decision, blockers and conditions from the answers on disk, and what the last
+        save changed in them (the evidence is gathered again only for files that changed)."""
+        from kit import workbook
+
+        try:
+            now = workbook.standing(self.project)
+        except AnswersError as exc:
+            self.panel.value = f"<p>The decision cannot be shown until the answers are valid: {plural(len(exc.findings), 'problem')}.</p>"
+            return
+        before = self._standing if saved else None
+        self.panel.value = workbook.decision_panel(now, before, self.step)._repr_html_()
+        self._standing = now
+
+    def add_rule(self, rule: dict) -> bool:
+        """Append a rule to the form's rules and save (the rule editor's Add)."""
+        values = self._values()
+        rules_schema = self.schema["properties"]["data_quality"]["properties"]["rules"]
+        values["data_quality"]["rules"] = [
+            *values["data_quality"]["rules"],
+            to_form(rules_schema["items"], rule),
+        ]
+        self._set_values(values)
+        return self.save()
 
     def _clear_errors(self) -> None:
         for label in self._inline:
@@ -477,6 +519,173 @@ class StepForm:
                 return None
         found = [w for w in element.widgets[1:] if isinstance(w, widgets.Label)]
         return found[0] if found else None
+
+
+# --- the rule editor of step 2 ---------------------------------------------------------------
+
+
+class RuleEditor:
+    """Write one rule against the project's real data: pick the dataset, its columns (with type and
+    empty share, from the evidence's profiles), the kind (its parameters follow it), an optional
+    where; Try counts it with wbk run's code, Add appends it to the answers and saves."""
+
+    def __init__(self, owner: StepForm):
+        self.owner = owner
+        self.profiles = _profiles(owner.project)
+        kinds = _kind_sentences()
+        layout = widgets.Layout(width="100%")
+        style = {"description_width": "7em"}
+        self.dataset = widgets.Dropdown(
+            options=list(self.profiles), description="Dataset", style=style, layout=layout
+        )
+        self.columns = widgets.TagsInput(allowed_tags=[], allow_duplicates=False, layout=layout)
+        self.column_list = widgets.HTML()
+        self.check = widgets.Dropdown(
+            options=[(f"{name} — e.g. {kinds[name]}", name) for name in CHECKS],
+            description="Kind",
+            style=style,
+            layout=layout,
+        )
+        self.params_box = widgets.VBox()
+        self.params: dict[str, widgets.Text] = {}
+        self.where = widgets.Text(
+            description="Where",
+            placeholder="optional SQL condition, e.g. status = 'final'",
+            style=style,
+            layout=layout,
+        )
+        self.rule_id = widgets.Text(
+            description="Rule id", placeholder="e.g. unit_present", style=style, layout=layout
+        )
+        severities = list(typing.get_args(Rule.model_fields["severity"].annotation))
+        self.severity = widgets.Dropdown(
+            options=severities, value=severities[-1], description="Severity", style=style
+        )
+        self.try_button = widgets.Button(
+            description="Try", icon="play", tooltip="Count this rule on the project's data"
+        )
+        self.add_button = widgets.Button(
+            description="Add", icon="plus", tooltip="Append this rule to the answers and save"
+        )
+        self.result = widgets.HTML()
+        self.dataset.observe(lambda _: self._show_columns(), names="value")
+        self.check.observe(lambda _: self._show_params(), names="value")
+        self.try_button.on_click(lambda _: self.try_it())
+        self.add_button.on_click(lambda _: self.add())
+        self._show_columns()
+        self._show_params()
+
+    @property
+    def widget(self) -> widgets.Widget:
+        columns_label = widgets.HTML(
+            "<b>Columns</b> (type a name or pick one; the order matters for some kinds)"
+        )
+        return widgets.VBox(
+            [
+                widgets.HTML("<h3>Try a rule on the data</h3>"),
+                self.dataset,
+                columns_label,
+                self.columns,
+                self.column_list,
+                self.check,
+                self.params_box,
+                self.where,
+                self.rule_id,
+                self.severity,
+                widgets.HBox([self.try_button, self.add_button]),
+                self.result,
+            ],
+            layout=widgets.Layout(
+                width="100%", max_width=WIDEST, border="1px solid #d0d4da", padding="4px 10px"
+            ),
+        )
+
+    def _show_columns(self) -> None:
+        profile = self.profiles.get(self.dataset.value)
+        cols = profile.columns if profile else []
+        self.columns.allowed_tags = [c.name for c in cols]
+        self.columns.value = [c for c in self.columns.value if c in self.columns.allowed_tags]
+        shown = "; ".join(
+            f"<code>{escape(c.name)}</code> {escape(c.type)}, {share(c.null_share)} empty" for c in cols
+        )
+        self.column_list.value = f"<div style='{HELP_STYLE}'>{shown}</div>"
+
+    def _show_params(self) -> None:
+        kind = CHECKS[self.check.value]
+        self.params = {
+            name: widgets.Text(
+                description=name,
+                placeholder=_param_hint(f),
+                style={"description_width": "7em"},
+                layout=widgets.Layout(width="100%"),
+            )
+            for name, f in kind.params.model_fields.items()
+        }
+        self.params_box.children = list(self.params.values())
+
+    def rule(self) -> dict:
+        """The rule as answers.yaml would hold it; parameters read as YAML values ([a, b], 0.5)."""
+        params = {name: _yaml_value(box.value) for name, box in self.params.items() if box.value.strip()}
+        rule = {"dataset": self.dataset.value, "columns": list(self.columns.value), "check": self.check.value}
+        if params:
+            rule["params"] = params
+        if self.where.value.strip():
+            rule["where"] = self.where.value.strip()
+        return rule
+
+    def try_it(self):
+        from kit import workbook
+
+        tried = workbook.try_rule(self.owner.project, self.rule())
+        self.result.value = tried._repr_html_()
+        return tried
+
+    def add(self) -> bool:
+        rule = {"id": self.rule_id.value.strip(), **self.rule(), "severity": self.severity.value}
+        added = self.owner.add_rule(rule)
+        if added:
+            self.result.value = (
+                f"<p>Added rule <code>{escape(rule['id'])}</code> to the answers and saved.</p>"
+            )
+        return added
+
+
+def _profiles(project) -> dict:
+    """Each source's profile (columns, types, empty shares), from the evidence; none when the
+    answers cannot be read yet."""
+    from kit import workbook
+
+    try:
+        return dict(workbook.open_project(workbook.resolve_project(project)).profiles)
+    except AnswersError:
+        return {}
+
+
+def _kind_sentences() -> dict[str, str]:
+    from kit.guide import GUIDE_DAY, KIND_EXAMPLES
+
+    out = {}
+    for name, kind in CHECKS.items():
+        columns, values = KIND_EXAMPLES.get(name, ([], {}))
+        try:
+            out[name] = kind.meaning(columns, kind.params.model_validate(values), GUIDE_DAY).replace("`", "")
+        except Exception:  # a kind without an example: its name says enough
+            out[name] = name
+    return out
+
+
+def _param_hint(field) -> str:
+    return f"{field.description or ''} ({field.annotation})".replace("typing.", "").strip()
+
+
+def _yaml_value(text: str):
+    """A parameter as typed, read like YAML: [g/L, mmol/L] is a list, 0.5 a number, g/L text."""
+    from ruamel.yaml import YAML
+
+    try:
+        return YAML(typ="safe").load(text)
+    except Exception:  # not YAML: the text itself, judged by the kind's parameters
+        return text
 
 
 def _conflict_message(name: str, conflicts: list[str]) -> str:

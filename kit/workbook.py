@@ -21,6 +21,8 @@ from kit.checks.drift import stayed_put
 from kit.checks.result import CheckResult
 from kit.decide.decision import decide, four_questions
 from kit.decide.evidence import Evidence, gather
+from kit.decide.verdict import decide as judge
+from kit.decide.verdict import load_rubric
 from kit.paths import EXAMPLES
 from kit.record import charts, links, model, render
 from kit.record.calendar import CALENDAR_FILE
@@ -124,6 +126,84 @@ def try_rule(project: str | Path, rule: dict[str, Any], as_of: dt.date | str | N
         result.examples,
         result.detail,
         rule_sentence(result, tried, answers),
+    )
+
+
+@dataclasses.dataclass
+class Standing:
+    """The decision as the answers stand now: what a form's panel shows after each save."""
+
+    verdict: str
+    decision: str
+    items: list[links.Linked]
+    flips: list[str]  # rubric answers that would change the verdict, and to what
+
+
+def standing(project: str | Path, as_of: dt.date | str | None = None) -> Standing:
+    """Verdict, decision, blockers and conditions from the evidence (gathered once per version of
+    the project's files, so an unchanged data file is not read again)."""
+    ev = open_project(resolve_project(project), as_of)
+    return Standing(ev.verdict.label, decide(ev).decision, linked(ev), verdict_flips(ev))
+
+
+def verdict_flips(ev: Evidence) -> list[str]:
+    """Each single rubric answer that, changed alone, would change the verdict: "Error tolerance:
+    low -> verdict GenAI with human review"."""
+    rubric = load_rubric()
+    answers = ev.answers.problem_boundaries.appropriateness
+    flips = []
+    for factor in rubric.factors:
+        current = str(getattr(answers, factor.answer)).lower()
+        for value in factor.scores:
+            if value == current:
+                continue
+            typed = {"true": True, "false": False}.get(value, value)
+            changed = answers.model_copy(update={factor.answer: typed})
+            outcome = judge(changed, rubric)
+            if outcome.id != ev.verdict.id:
+                flips.append(
+                    f"{factor.answer.replace('_', ' ').capitalize()}: {value} -> verdict {outcome.label}"
+                )
+    return flips
+
+
+def changes(before: Standing | None, now: Standing) -> list[tuple[str, str]]:
+    """What a save changed, as (kind, sentence): resolved, new or reworded blockers and conditions,
+    and a new decision or verdict. Items are matched by their evidence, not their wording."""
+    if before is None:
+        return []
+    out = []
+    if before.decision != now.decision:
+        out.append(("new", f"decision: {before.decision} -> {now.decision}"))
+    if before.verdict != now.verdict:
+        out.append(("new", f"verdict: {before.verdict} -> {now.verdict}"))
+    was = {(i.severity, i.evidence): i for i in before.items}
+    is_now = {(i.severity, i.evidence): i for i in now.items}
+    for key, item in was.items():
+        if key not in is_now:
+            out.append(("resolved", f"{item.severity} {item.number} resolved: {item.text}"))
+        elif is_now[key].text != item.text:
+            out.append(("changed", f"{item.severity} {is_now[key].number} now reads: {is_now[key].text}"))
+    out += [("new", f"new {i.severity}: {i.text}") for key, i in is_now.items() if key not in was]
+    return out
+
+
+def decision_panel(now: Standing, before: Standing | None = None, step: str = "") -> Block:
+    """The live decision a step's form shows after each save."""
+    groups = [
+        (label, [i for i in now.items if i.target.kind == kind])
+        for kind, label in links.KINDS.items()
+        if any(i.target.kind == kind for i in now.items)
+    ]
+    return Block(
+        render.render(
+            "panel.html.j2",
+            now=now,
+            groups=groups,
+            changes=changes(before, now),
+            saved=before is not None,
+            flips=now.flips if step in ("", "problem_boundaries") else [],
+        )
     )
 
 

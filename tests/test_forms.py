@@ -242,3 +242,63 @@ def test_a_form_save_and_a_sign_off_landing_meanwhile_both_survive(medical: Path
         "approved",
         "Fine.",
     )
+
+
+# --- trying a rule and the live decision ------------------------------------------------------
+
+
+def test_the_rule_editor_tries_the_planted_count_adds_the_rule_and_the_panel_shows_it(medical: Path) -> None:
+    from planted import planted
+
+    form = StepForm(medical, "data_quality")
+    assert form.widget is not None  # shown: the panel is drawn
+    editor = form.rule_editor
+    assert set(editor.dataset.options) == {"lab_results", "patients", "reference_ranges"}
+    editor.dataset.value = "lab_results"
+    assert "unit" in editor.columns.allowed_tags and "<code>unit</code> string" in editor.column_list.value
+    editor.columns.value = ["unit"]
+    editor.check.value = "not_null"
+    tried = editor.try_it()
+    assert tried.count == len(planted("medical_reports")["rows"]["missing_unit"]) == 12
+    assert "12 of 3,504 lab results" in editor.result.value
+    editor.check.value = "in_set"
+    editor.params["values"].value = "[g/L, mmol/L]"
+    assert editor.rule()["params"] == {"values": ["g/L", "mmol/L"]}  # parameters follow the kind
+    editor.check.value = "not_null"
+    editor.rule_id.value = "unit_there"
+    assert editor.add(), form.errors.value
+    saved = answers.load(medical).answers.data_quality.rules[-1]
+    assert (saved.id, saved.check, saved.columns) == ("unit_there", "not_null", ["unit"])
+    assert "new condition" in form.panel.value and "12 of 3,504 lab results" in form.panel.value
+
+
+def test_the_panel_says_what_a_save_resolved(medical: Path) -> None:
+    form = StepForm(medical, "data_quality")
+    assert form.widget is not None  # shown: the panel is drawn
+    assert "What this save changed" not in form.panel.value  # nothing saved yet
+    assert "no value in unit" in form.panel.value
+    data = values(form)
+    (unit_present,) = [r for r in data["data_quality"]["rules"] if r["id"] == "unit_present"]
+    unit_present["min_pass_rate"] = 0.99  # 12 of 3,504 missing is 99.66 % passing
+    form.form._form_element.setter(data)
+    assert form.save(), form.errors.value
+    from kit.record.render import without_style
+
+    resolved = [line for line in without_style(form.panel.value).split("<li") if "wbk-resolved" in line]
+    assert len(resolved) == 1 and "resolved" in resolved[0] and "no value in unit" in resolved[0]
+
+
+def test_the_panel_names_the_rubric_answers_that_would_change_the_verdict(medical: Path) -> None:
+    # Worked by hand from templates/rubrics/solution_fit.yaml: medical scores 3*0 - 2*1 - 2*2 + 2*1
+    # - 1*1 = -5 (GenAI with human review, -6 < total <= 2). Alone, creativity none gives -11
+    # (deterministic), consistency exact -7 and no human curation -9 (hybrid); no other single
+    # answer leaves the band.
+    form = StepForm(medical, "problem_boundaries")
+    assert form.widget is not None  # shown: the panel is drawn
+    assert "Answers that would change the verdict" in form.panel.value
+    flips = form._standing.flips
+    assert flips == [
+        "Needs creativity: none -> verdict Use a deterministic system",
+        "Output consistency: exact -> verdict Hybrid (deterministic core, GenAI for narrative)",
+        "Human curates outputs: false -> verdict Hybrid (deterministic core, GenAI for narrative)",
+    ]
