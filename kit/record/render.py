@@ -154,7 +154,8 @@ def columns(rows: list[dict]) -> list[str]:
 @functools.cache
 def style_sheet() -> str:
     """The kit's one style sheet (templates/html/wbk.css), shared by notebook outputs and the record."""
-    return (TEMPLATES / "html" / "wbk.css").read_text(encoding="utf-8")
+    text = (TEMPLATES / "html" / "wbk.css").read_text(encoding="utf-8")
+    return re.sub(r"/\*.*?\*/\s*", "", text, flags=re.DOTALL)  # comments are for its readers, not each output
 
 
 @functools.cache
