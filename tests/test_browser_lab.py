@@ -31,8 +31,8 @@ def lab(tmp_path_factory, browser):
 
 def field(form, label: str):
     """The text area or input under a visible form label (labels sit above their inputs)."""
-    box = form.locator(".widget-vbox").filter(has=form.page.locator(f".widget-label:text-is('{label}')"))
-    return box.filter(visible=True).last.locator("textarea, input").first
+    shown = form.locator(f".widget-label:text-is('{label}')").filter(visible=True).first
+    return shown.locator("xpath=..").locator("textarea, input").first  # the label's own field box
 
 
 def test_run_all_edit_save_and_reject_invalid(lab) -> None:

@@ -51,8 +51,8 @@ EVERY_CELL_RAN = """() => { const prompts = [...document.querySelectorAll('.jp-C
 
 def labelled(form, label: str):
     """The text area or input under a form label (labels sit above their inputs)."""
-    box = form.locator(".widget-vbox").filter(has=form.page.locator(f".widget-label:text-is('{label}')"))
-    return box.filter(visible=True).last.locator("textarea, input").first
+    shown = form.locator(f".widget-label:text-is('{label}')").filter(visible=True).first
+    return shown.locator("xpath=..").locator("textarea, input").first  # the label's own field box
 
 
 FIRST_SCREEN_TOP = "e => { e.scrollTop = 0; }"
