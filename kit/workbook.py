@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,15 @@ from kit.answers.schema import STEP_KEYS
 from kit.checks.drift import describe as drift_text
 from kit.checks.drift import stayed_put
 from kit.checks.result import CheckResult
+from kit.decide import actions
 from kit.decide.decision import decide, four_questions
 from kit.decide.evidence import Evidence, gather
+from kit.decide.frameworks import coverage
 from kit.decide.verdict import decide as judge
 from kit.decide.verdict import load_rubric
 from kit.paths import EXAMPLES
 from kit.record import charts, links, model, render
+from kit.record import coverage as framework_coverage
 from kit.record.calendar import CALENDAR_FILE
 from kit.record.data import RECORD_MIMETYPE
 
@@ -109,7 +111,8 @@ def try_rule(project: str | Path, rule: dict[str, Any], as_of: dt.date | str | N
         )
     answers = loaded.answers.model_copy(deep=True)
     answers.data_quality.rules = [tried]
-    report = rule_engine.run(dataclasses.replace(loaded, answers=answers), run_date(as_of, answers))
+    day = run_date(as_of, answers)
+    report = rule_engine.run(dataclasses.replace(loaded, answers=answers), day)
     (result,) = report.results
     own = "data_quality.rules[0]"
     problems = [
@@ -125,7 +128,7 @@ def try_rule(project: str | Path, rule: dict[str, Any], as_of: dt.date | str | N
         result.checked,
         result.examples,
         result.detail,
-        rule_sentence(result, tried, answers),
+        rule_sentence(result, tried, answers, day),
     )
 
 
@@ -321,20 +324,8 @@ def maintenance(ev: Evidence) -> Block:
 
 
 def owner(ev: Evidence, item: links.Linked) -> str:
-    """Who acts on an item: the member who signs, the owner of the source, audit or bias check
-    behind it, else the project's owner."""
-    a = ev.answers
-    found = re.match(r"data_quality\.validation_team\[(\d+)\]", item.evidence)
-    if found:
-        member = a.data_quality.validation_team[int(found.group(1))]
-        return f"{member.role} ({member.person})"
-    family, _, name = item.evidence.partition(".")
-    owners = {
-        "source": {s.id: s.owner for s in a.problem_boundaries.data.sources},
-        "audit": {x.id: x.owner for x in a.data_strategy.maintenance.audits},
-        "bias": {x.id: x.owner for x in a.data_strategy.maintenance.bias_checks},
-    }
-    return owners.get(family, {}).get(name) or a.project.owner
+    """Who acts on an item: the owner its action gets (kit.decide.actions)."""
+    return actions.owner(ev.answers, item.evidence)
 
 
 def profiles(ev: Evidence) -> Block:
@@ -388,6 +379,7 @@ def record_data(ev: Evidence) -> dict[str, Any]:
             "project": ev.answers.project.name,
             "as_of": ev.as_of.isoformat(),
             **outcome.as_dict(),
+            "path_to_go": actions.path_to_go(ev, outcome),
             "verdict": ev.verdict.label,
             "verdict_id": ev.verdict.id,
             "temperature": ev.verdict.temperature,
@@ -396,8 +388,20 @@ def record_data(ev: Evidence) -> dict[str, Any]:
             "sign_offs": ev.team.sign_offs(),
             "answers": json.loads(json.dumps(answers_io.to_data(ev.answers), default=str)),
             **maintenance_data(ev),
+            "frameworks": frameworks_data(ev),
         }
     )
+
+
+def frameworks_data(ev: Evidence) -> list[dict[str, Any]]:
+    """Evidence for each item of the frameworks the answers name (kit.decide.frameworks)."""
+    checks = [c.summary() for c in ev.checks]
+    return [fc.model_dump(mode="json") for fc in coverage(ev.answers, checks, ev.team.sign_offs())]
+
+
+def frameworks(ev: Evidence) -> Block:
+    """The coverage of the frameworks the answers name, item by item, linked to its evidence."""
+    return Block(framework_coverage.section(frameworks_data(ev)))
 
 
 def maintenance_data(ev: Evidence) -> dict[str, Any]:

@@ -67,7 +67,7 @@ def test_record_json_carries_decision_checks_and_provenance(build: Path) -> None
         "passed": 3492,
         "failed": 12,
         "pass_rate": round(3492 / 3504, 6),
-        "severity": "blocking",
+        "severity": "condition",
     }
     prov = record["provenance"]
     assert prov["answers_sha256"] == sha256(EXAMPLES / "medical_reports" / "answers.yaml")

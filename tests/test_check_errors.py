@@ -128,7 +128,7 @@ def test_what_a_failure_becomes_is_the_familys_table_entry(monkeypatch, becomes:
     checked=st.integers(min_value=0, max_value=10**7),
     failed_share=st.fractions(min_value=0, max_value=1),
     required_millionths=st.integers(min_value=0, max_value=10**6),
-    severity=st.sampled_from(["blocking", "warning"]),
+    severity=st.sampled_from(["blocker", "condition", "warning"]),
 )
 def test_status_follows_from_counts_and_the_allowed_rate(
     checked, failed_share, required_millionths, severity
@@ -137,7 +137,7 @@ def test_status_follows_from_counts_and_the_allowed_rate(
     rate = required_millionths / 10**6
     # independent: integer arithmetic in millionths, no floats
     passes = checked == 0 or (checked - failed) * 10**6 >= required_millionths * checked
-    expected = "pass" if passes else ("fail" if severity == "blocking" else "warn")
+    expected = "pass" if passes else ("warn" if severity == "warning" else "fail")
     assert status_of(checked, failed, rate, severity) == expected
     assert CheckResult("x", "rule", checked, failed, severity, rate).status == expected
     assert status_of(checked, failed, rate, severity, error="broke") == "error"
@@ -145,13 +145,13 @@ def test_status_follows_from_counts_and_the_allowed_rate(
 
 
 def test_one_failure_in_many_fails_when_all_must_pass() -> None:
-    assert status_of(26115, 1, 1.0, "blocking") == "fail"
-    assert status_of(10**7, 1, 0.9999999, "blocking") == "pass"
-    assert status_of(10**7, 2, 0.9999999, "blocking") == "fail"
+    assert status_of(26115, 1, 1.0, "condition") == "fail"
+    assert status_of(10**7, 1, 0.9999999, "condition") == "pass"
+    assert status_of(10**7, 2, 0.9999999, "condition") == "fail"
 
 
 def test_impossible_counts_are_errors() -> None:
-    assert status_of(5, 6, 1.0, "blocking") == "error"
+    assert status_of(5, 6, 1.0, "condition") == "error"
     assert status_of(5, -1, 1.0, "warning") == "error"
 
 

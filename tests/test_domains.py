@@ -404,4 +404,4 @@ def test_wbk_kinds_lists_every_rule_kind_and_output_check(capsys) -> None:
 
     assert main(["kinds"]) == 0
     listed = {line.split()[0] for line in capsys.readouterr().out.splitlines() if line.startswith("  ")}
-    assert listed == set(CHECKS) | set(OUTPUT_CHECKS)
+    assert listed == set(CHECKS) | set(OUTPUT_CHECKS) | {"blocker", "condition", "warning"}

@@ -159,7 +159,7 @@ def test_consistent_flag_counts_each_row_once_across_columns() -> None:
     rule = Rule(
         id="f",
         dataset="d",
-        severity="blocking",
+        severity="condition",
         check="consistent_flag",
         columns=["flag", "value", "low", "high"],
     )

@@ -36,7 +36,7 @@ def open_csv(tmp_path: Path, name: str, text: str, as_text: bool = False):
 
 def outcome(case: dict, tmp_path: Path):
     """(declaration problems, result) of the case's rule."""
-    rule = Rule(id="r", dataset="data", severity="blocking", **case["rule"])
+    rule = Rule(id="r", dataset="data", severity="condition", **case["rule"])
     problems = rules.declaration_problems(rule, 0)
     if problems:
         return problems, None

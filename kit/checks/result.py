@@ -2,7 +2,8 @@
 
 Every check ends in exactly one status, decided by ``status_of`` alone: ``error`` when it could
 not run (never a pass), else ``pass`` when its pass rate reaches the required rate, else ``fail``
-for a blocking check and ``warn`` for a warning.
+for a rule whose failure is a blocker or a condition and ``warn`` for a warning (the severity
+words are kit.answers.schema.SEVERITIES).
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
+from kit.answers.schema import RuleSeverity
+
 Status = Literal["pass", "warn", "fail", "error"]
-Severity = Literal["blocking", "warning"]
-STATUSES: tuple[Status, ...] = ("pass", "warn", "fail", "error")
 MAX_EXAMPLES = 10
 
 
-def status_of(checked: int, failed: int, min_pass_rate: float, severity: Severity, error: str = "") -> Status:
+def status_of(
+    checked: int, failed: int, min_pass_rate: float, severity: RuleSeverity, error: str = ""
+) -> Status:
     """The one place a status is decided. The rate is compared exactly (no float rounding), so
     one failing row in a million is a failure when every row must pass."""
     if error:
@@ -26,7 +29,7 @@ def status_of(checked: int, failed: int, min_pass_rate: float, severity: Severit
         return "error"  # impossible counts mean the check itself went wrong
     if checked == 0 or (checked - failed) * 1 >= _exact(min_pass_rate) * checked:
         return "pass"
-    return "fail" if severity == "blocking" else "warn"
+    return "warn" if severity == "warning" else "fail"
 
 
 def _exact(rate: float) -> Fraction:
@@ -40,7 +43,7 @@ class CheckResult:
     family: str  # a name in kit.checks.families.FAMILIES
     checked: int
     failed: int
-    severity: Severity = "blocking"
+    severity: RuleSeverity = "condition"
     min_pass_rate: float = 1.0
     examples: list[dict[str, Any]] = field(default_factory=list)  # the first MAX_EXAMPLES
     failing: list[Any] = field(default_factory=list)  # failing output ids (small families only)
@@ -77,7 +80,7 @@ class CheckResult:
 
 
 def could_not_run(
-    check_id: str, family: str, exc: BaseException, severity: Severity = "blocking"
+    check_id: str, family: str, exc: BaseException, severity: RuleSeverity = "condition"
 ) -> CheckResult:
     """A check whose function raised: status error, with the library's message and no traceback."""
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -86,7 +89,9 @@ def could_not_run(
     )
 
 
-def guarded(check_id: str, family: str, measure, *args: Any, severity: Severity = "blocking") -> CheckResult:
+def guarded(
+    check_id: str, family: str, measure, *args: Any, severity: RuleSeverity = "condition"
+) -> CheckResult:
     """``measure(*args)``, or an error result when it raises: one broken check never passes and
     never takes its siblings down."""
     try:

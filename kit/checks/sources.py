@@ -167,7 +167,7 @@ def source_checks(
 
 
 def _severity(status: SourceStatus) -> str:
-    return "blocking" if not status.licence_allowed else "warning"
+    return "condition" if not status.licence_allowed else "warning"
 
 
 def source_check(status: SourceStatus) -> CheckResult:

@@ -2,17 +2,21 @@
 
 verdict says use a deterministic system  -> USE A DETERMINISTIC SYSTEM
 any blocker                              -> NO-GO
-any condition                            -> GO WITH CONDITIONS
+any open condition                       -> GO WITH CONDITIONS
 otherwise                                -> GO
+
+A "resolve or accept" condition (``may_accept``) whose acceptance holds (kit.decide.acceptances)
+is not open: it moves to ``accepted`` and the decision is made without it.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from kit import phrases as say
 from kit.checks import families
-from kit.decide import measured
+from kit.checks.result import CheckResult
+from kit.decide import acceptances, measured
 from kit.decide.evidence import Evidence
 from kit.decide.team import expected_roles
 
@@ -23,19 +27,24 @@ GO, CONDITIONS, NO_GO, DETERMINISTIC = "GO", "GO WITH CONDITIONS", "NO-GO", "USE
 class Item:
     text: str
     evidence: str  # an answer path (problem_boundaries.legal.risks[0]) or a check id (rule.unit_present)
+    may_accept: bool = False  # "resolve or accept": a named role may accept it instead of a fix
 
 
 @dataclass
 class Decision:
     decision: str
     blockers: list[Item]
-    conditions: list[Item]
+    conditions: list[Item]  # open ones
+    accepted: list[Item] = field(default_factory=list)  # conditions whose acceptance holds
+    acceptances: list[acceptances.Judged] = field(default_factory=list)  # every one, with history
 
     def as_dict(self) -> dict:
         return {
             "decision": self.decision,
             "blockers": [asdict(b) for b in self.blockers],
             "conditions": [asdict(c) for c in self.conditions],
+            "accepted": [asdict(c) for c in self.accepted],
+            "acceptances": [a.as_dict() for a in self.acceptances],
         }
 
 
@@ -95,22 +104,31 @@ def blockers(ev: Evidence) -> list[Item]:
         for c in ev.checks
         if c.status == "error"
     ]
-    out += [Item(f"fix before launch: {measured.sentence(ev, c)}", c.id) for c in failing(ev, "blocker")]
+    out += [
+        Item(f"blocks the launch until it passes: {measured.sentence(ev, c)}", c.id)
+        for c in failing(ev, "blocker")
+    ]
     return out
 
 
-def failing(ev: Evidence, becomes: str) -> list:
-    """Failed checks whose family's table entry says a failure becomes ``becomes``."""
-    return [c for c in ev.checks if c.status == "fail" and families.on_failure(c.family) == becomes]
+def becomes(check: CheckResult) -> str:
+    """What a failed check becomes: a blocker when its own severity says so (a rule with
+    ``severity: blocker``), else what its family's table entry says."""
+    return "blocker" if check.severity == "blocker" else families.on_failure(check.family)
+
+
+def failing(ev: Evidence, outcome: str) -> list[CheckResult]:
+    """Failed checks that become ``outcome`` ("blocker" or "condition")."""
+    return [c for c in ev.checks if c.status == "fail" and becomes(c) == outcome]
 
 
 def conditions(ev: Evidence) -> list[Item]:
     out = []
     for check in ev.checks:
-        if check.status == "fail" and families.on_failure(check.family) == "condition":
+        if check.status == "fail" and becomes(check) == "condition":
             out.append(Item(f"fix before launch: {measured.sentence(ev, check)}", check.id))
         elif check.status == "warn" or (check.family in ("source", "audit", "bias") and check.failed):
-            out.append(Item(f"resolve or accept: {measured.sentence(ev, check)}", check.id))
+            out.append(Item(f"resolve or accept: {measured.sentence(ev, check)}", check.id, may_accept=True))
     out += template_gaps(ev)
     out += unguarded_outputs(ev)
     out += sign_off_items(ev, CONDITIONAL_SIGN_OFFS)
@@ -160,17 +178,22 @@ def unguarded_outputs(ev: Evidence) -> list[Item]:
     return out
 
 
+def outcome(verdict_id: str, block: list, cond: list) -> str:
+    if verdict_id == "deterministic":
+        return DETERMINISTIC
+    if block:
+        return NO_GO
+    return CONDITIONS if cond else GO
+
+
 def decide(ev: Evidence) -> Decision:
     block, cond = blockers(ev), conditions(ev)
-    if ev.verdict.id == "deterministic":
-        verdict = DETERMINISTIC
-    elif block:
-        verdict = NO_GO
-    elif cond:
-        verdict = CONDITIONS
-    else:
-        verdict = GO
-    return Decision(verdict, block, cond)
+    checks = {c.id: c for c in ev.checks}
+    judged = acceptances.judge(ev.answers.acceptances, block, cond, checks, ev.as_of)
+    held = {j.acceptance.item for j in judged if j.holds}
+    accepted = [c for c in cond if c.evidence in held]
+    still_open = [c for c in cond if c.evidence not in held]
+    return Decision(outcome(ev.verdict.id, block, still_open), block, still_open, accepted, judged)
 
 
 def _personal_data(a) -> str:

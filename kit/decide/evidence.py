@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kit.answers import acceptances, signoff, template
 from kit.answers import loading as answers_io
-from kit.answers import signoff, template
 from kit.answers.inputs import project_files
 from kit.answers.schema import Answers
 from kit.checks import bias, drift, families, profile, sources
@@ -127,6 +127,7 @@ def _gather(
     day = run_date(as_of, loaded.answers)
     problems = [f for f in families.declaration_findings(loaded) if f.severity == "error"]
     problems += signoff.date_findings(loaded.answers, loaded.document, day)  # judged at the run's as_of
+    problems += acceptances.findings(loaded.answers, loaded.document, day)
     if problems:
         raise AnswersError(problems)
     answers = loaded.answers
@@ -136,7 +137,7 @@ def _gather(
     subject = families.Subject(loaded, tpl, day, profiles=profiles, baseline=earlier)
     results = families.run_all(subject)
     lineage_rows, gaps = lineage.lineage(answers, tpl, day)
-    return Evidence(
+    ev = Evidence(
         project_dir=loaded.project_dir,
         answers=answers,
         as_of=day,
@@ -154,3 +155,7 @@ def _gather(
         profiles=profiles,
         drift=_comparison(subject),
     )
+    from kit.decide import seen  # here, not at the top: seen reads the decision, which reads Evidence
+
+    seen.bind(ev)  # an approval that did not see an item raised now is stale, before anyone decides
+    return ev

@@ -101,10 +101,11 @@ def _counted(check: CheckResult, noun: str, verb: str, rest: str) -> str:
     return f"{counted} {say.verb(check.failed, verb)} {rest}; allowed: {say.tolerance(check.min_pass_rate)}"
 
 
-def rule_sentence(check: CheckResult, rule: Rule, answers: Answers) -> str:
+def rule_sentence(check: CheckResult, rule: Rule, answers: Answers, as_of: dt.date) -> str:
+    """``as_of`` is the run's date (--as-of), the day the rule was judged on."""
     noun = row_noun(answers, rule.dataset)
     verb, describe = RULE_FAILURES.get(rule.check, ("fail", lambda r, n, d: f"the {r.check} check"))
-    return _counted(check, noun, verb, describe(rule, noun, answers.project.as_of))
+    return _counted(check, noun, verb, describe(rule, noun, as_of))
 
 
 def output_sentence(check: CheckResult, answers: Answers) -> str:
@@ -171,7 +172,7 @@ def bias_sentence(measure: BiasResult, noun: str) -> str:
 
 def _of_rule(ev: Evidence, check: CheckResult) -> str:
     rule = next(r for r in ev.answers.data_quality.rules if r.id == check.id)
-    return rule_sentence(check, rule, ev.answers)
+    return rule_sentence(check, rule, ev.answers, ev.as_of)
 
 
 def _of_output(ev: Evidence, check: CheckResult) -> str:

@@ -62,6 +62,7 @@ class TeamReview:
                 **{k: row[k] for k in ("role", "person", "reason", "verified", "answers_sha256")},
                 "decision": row["signed"],
                 "state": row["decision"],
+                "new_since_signed": row.get("new_since_signed", []),
                 "date": row["date"].isoformat() if row["date"] else None,
             }
             for row in self.matrix

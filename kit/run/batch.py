@@ -31,6 +31,7 @@ from kit.findings import AnswersError
 from kit.record import data as record
 from kit.record import model
 from kit.record.calendar import CALENDAR_FILE, record_calendar
+from kit.record.coverage import COVERAGE_FILE, coverage_json
 from kit.record.data import RECORD_MIMETYPE
 from kit.run import index, staging
 from kit.run.execute import Kernel, prepare, step_notebooks
@@ -57,6 +58,12 @@ class Outcome:
     seconds: float
     record: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
+    published: bool = True  # False: the kit itself failed and wrote no record for this run
+
+    @classmethod
+    def crashed(cls, job: Job, exc: BaseException) -> Outcome:
+        """A failure of the kit's own (not of a notebook cell): the project has no new record."""
+        return cls(job.name, "failed", 0.0, {"project": job.title}, f"{type(exc).__name__}: {exc}", False)
 
 
 _kernel: Kernel | None = None  # this process's kernel, reused from project to project
@@ -138,6 +145,7 @@ def run_project(job: Job, folder: Path, report=None) -> Outcome:
     write_atomic(folder / "record.json", record.dump(rec))
     if not failure:
         write_atomic(folder / CALENDAR_FILE, record_calendar(rec))
+        write_atomic(folder / COVERAGE_FILE, coverage_json(rec))
     write_atomic(folder / "record.html", html)
     if job.pdf:
         from kit.record.pdf import write_pdf
@@ -227,9 +235,7 @@ def guarded_run(job: Job, report) -> Outcome:
         with staging.project_folder(job.out.parent, job.name) as folder:
             return run_project(job, folder, report)
     except Exception as exc:
-        return Outcome(
-            job.name, "failed", 0.0, record={"project": job.title}, reason=f"{type(exc).__name__}: {exc}"
-        )
+        return Outcome.crashed(job, exc)
 
 
 def _worker(job: Job, queue) -> Outcome:
@@ -307,7 +313,7 @@ def run_projects(
     finally:
         progress.close()
         release_kernel()
-    index.rebuild(out, {o.name: o.reason for o in outcomes if not o.record})
+    index.rebuild(out, {o.name: o.reason for o in outcomes if not o.published})
     print(summary_table(outcomes))
     errored = [o.name for o in outcomes if record.errored_checks(o.record)]
     if errored and not allow_errors:
@@ -342,9 +348,7 @@ def futures_result(future: cf.Future, job: Job) -> Outcome:
     try:
         return future.result()
     except Exception as exc:  # the worker process itself died
-        return Outcome(
-            job.name, "failed", 0.0, record={"project": job.title}, reason=f"{type(exc).__name__}: {exc}"
-        )
+        return Outcome.crashed(job, exc)
 
 
 def summary_table(outcomes: list[Outcome]) -> str:
