@@ -53,12 +53,12 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_kinds(args: argparse.Namespace) -> int:
     """The check kinds a rule may name and the output checks an unacceptable output may cite."""
     from kit.answers.schema import SEVERITIES
+    from kit.checks.engine.kinds import KINDS
     from kit.checks.outputs import OUTPUT_CHECKS
-    from kit.checks.rules import CHECKS
 
     print("rule kinds (data_quality.rules[].check):")
-    for name, kind in CHECKS.items():
-        print(f"  {name:<18} {getattr(kind, 'meaning', '')}")
+    for name, kind in KINDS.items():
+        print(f"  {name:<18} e.g. {kind.example_meaning()}")
     print("output checks (need data_quality.generated_outputs):")
     for name, (_, meaning) in OUTPUT_CHECKS.items():
         print(f"  {name:<26} {meaning}")

@@ -27,7 +27,7 @@ from kit.answers import yamlfile
 from kit.answers.merge import merge
 from kit.answers.schema import STEP_KEYS, Rule, json_schema
 from kit.answers.signoff import locked
-from kit.checks.rules import CHECKS
+from kit.checks.engine.kinds import KINDS
 from kit.decide.verdict import _because as rubric_reason
 from kit.decide.verdict import load_rubric
 from kit.findings import AnswersError, Finding, parse_path
@@ -541,7 +541,7 @@ class RuleEditor:
         self.columns = widgets.TagsInput(allowed_tags=[], allow_duplicates=False, layout=layout)
         self.column_list = widgets.HTML()
         self.check = widgets.Dropdown(
-            options=[(f"{name} — e.g. {kinds[name]}", name) for name in CHECKS],
+            options=[(f"{name} — e.g. {kinds[name]}", name) for name in KINDS],
             description="Kind",
             style=style,
             layout=layout,
@@ -611,7 +611,7 @@ class RuleEditor:
         self.column_list.value = f"<div style='{HELP_STYLE}'>{shown}</div>"
 
     def _show_params(self) -> None:
-        kind = CHECKS[self.check.value]
+        kind = KINDS[self.check.value]
         self.params = {
             name: widgets.Text(
                 description=name,
@@ -662,16 +662,8 @@ def _profiles(project) -> dict:
 
 
 def _kind_sentences() -> dict[str, str]:
-    from kit.guide import GUIDE_DAY, KIND_EXAMPLES
-
-    out = {}
-    for name, kind in CHECKS.items():
-        columns, values = KIND_EXAMPLES.get(name, ([], {}))
-        try:
-            out[name] = kind.meaning(columns, kind.params.model_validate(values), GUIDE_DAY).replace("`", "")
-        except Exception:  # a kind without an example: its name says enough
-            out[name] = name
-    return out
+    """Each kind's example sentence, from the kind table, as plain text for a dropdown label."""
+    return {name: kind.example_meaning().replace("`", "") for name, kind in KINDS.items()}
 
 
 def _param_hint(field) -> str:

@@ -9,7 +9,6 @@ above the form that fixes it.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +16,8 @@ from kit import phrases as say
 from kit.answers import loading as answers_io
 from kit.answers import template as templates
 from kit.answers.schema import Answers
-from kit.checks.engine.kinds import Context
+from kit.checks.engine.kinds import KINDS
 from kit.checks.outputs import OUTPUT_CHECKS
-from kit.checks.rules import CHECKS
 from kit.decide.team import expected_roles
 from kit.findings import AnswersError
 from kit.record import render
@@ -41,32 +39,12 @@ def _block(lead: str, rows: list[dict[str, Any]], columns: list[str], empty: str
     return Block(render.render("guide.html.j2", lead=lead, rows=rows, columns=columns, empty=empty))
 
 
-# One example rule per kind, to show its meaning as a sentence with values in it. A kind missing
-# here is still listed, with its parameters (tests/test_guide.py asks for one per kind).
-KIND_EXAMPLES: dict[str, tuple[list[str], dict[str, Any]]] = {
-    "not_null": (["unit"], {}),
-    "unique": (["result_id"], {}),
-    "in_set": (["unit"], {"values": ["g/L", "mmol/L"]}),
-    "between": (["value"], {"min": 0, "max": 500}),
-    "matches": (["patient_id"], {"pattern": "P[0-9]{6}"}),
-    "fresh_within": (["collected_at"], {"days": 30}),
-    "consistent_flag": (["flag", "value", "low", "high"], {}),
-    "compare": (["collected_at", "reported_at"], {"op": "<="}),
-    "references": (["patient_id"], {"dataset": "patients", "column": "id"}),
-    "row_count": ([], {"min": 1000}),
-    "expression": ([], {"sql": "high > low"}),
-}
-GUIDE_DAY = Context(as_of=dt.date(2026, 11, 1))  # the day a fresh_within example is judged on
-
-
 def _example(name: str, kind) -> dict[str, Any]:
-    """The kind's parameters, and an example rule with the sentence it means."""
+    """The kind's parameters, and its example rule (the kind table's) with the sentence it means."""
     params = ", ".join(kind.params.model_fields) or "none"
-    if name not in KIND_EXAMPLES:
-        return {"check": name, "parameters": params, "example": "", "passes_when": ""}
-    columns, values = KIND_EXAMPLES[name]
-    rule = f"columns: {_flow(columns)}" + (f"; params: {_flow(values)}" if values else "")
-    meaning = kind.meaning(columns, kind.params.model_validate(values), GUIDE_DAY)
+    columns, values = kind.example
+    rule = f"columns: {_flow(list(columns))}" + (f"; params: {_flow(values)}" if values else "")
+    meaning = kind.example_meaning()
     return {
         "check": name,
         "parameters": params,
@@ -86,8 +64,8 @@ def _flow(value: Any) -> str:
 
 def check_kinds() -> Block:
     """Every data-quality rule kind the kit runs, with an example rule and the sentence it means
-    (kit.checks.rules.CHECKS)."""
-    rows = [_example(name, kind) for name, kind in CHECKS.items()]
+    (kit.checks.engine.kinds.KINDS)."""
+    rows = [_example(name, kind) for name, kind in KINDS.items()]
     lead = f"The {say.plural(len(rows), 'rule kind')} the kit runs on sample data, each with an example:"
     return _block(lead, rows, ["check", "parameters", "example", "passes_when"])
 

@@ -15,6 +15,7 @@ from typing import Any
 from kit import phrases
 from kit.answers import loading as answers_io
 from kit.answers.schema import STEP_KEYS
+from kit.checks import families
 from kit.checks.drift import describe as drift_text
 from kit.checks.drift import stayed_put
 from kit.checks.result import CheckResult
@@ -95,8 +96,8 @@ def try_rule(project: str | Path, rule: dict[str, Any], as_of: dt.date | str | N
 
     from kit.answers.schema import Rule
     from kit.checks import rules as rule_engine
+    from kit.checks.sentences import rule_sentence
     from kit.decide.evidence import run_date
-    from kit.decide.measured import rule_sentence
 
     loaded = answers_io.load(resolve_project(project))
     spec = {"id": TRIED_ID, "severity": "warning", **{k: v for k, v in rule.items() if v not in (None, "")}}
@@ -258,7 +259,7 @@ def sources(ev: Evidence) -> Block:
             as_of=ev.as_of,
             chart=charts.source_ages("chart-source-age", ev.sources),
         )
-        + _checks(ev, "Sources the product uses", ev.source_results)
+        + _checks(ev, "Sources the product uses", ev.checks_of(families.SOURCES))
     )
 
 
@@ -283,13 +284,15 @@ def _checks(ev: Evidence, title: str, checks: list[CheckResult], intro: str = ""
 
 def rules(ev: Evidence) -> Block:
     intro = (
-        f"{phrases.plural(len(ev.rule_results), 'rule')} run on the sources' sample files as of "
+        f"{phrases.plural(len(ev.checks_of(families.RULES)), 'rule')} run on the sources' sample files as of "
         f"{phrases.date(ev.as_of)}; a rule passes when its pass rate reaches its minimum."
     )
     chart = charts.failure_rates(
-        "chart-rule-failures", "Failure rate per rule against its allowed rate", ev.rule_results
+        "chart-rule-failures", "Failure rate per rule against its allowed rate", ev.checks_of(families.RULES)
     )
-    return Block(_checks(ev, "Data-quality rules on the sample data", ev.rule_results, intro, chart))
+    return Block(
+        _checks(ev, "Data-quality rules on the sample data", ev.checks_of(families.RULES), intro, chart)
+    )
 
 
 def outputs(ev: Evidence) -> Block:
@@ -300,9 +303,11 @@ def outputs(ev: Evidence) -> Block:
         else "No sample generated outputs are declared (data_quality.generated_outputs)."
     )
     chart = charts.failure_rates(
-        "chart-output-failures", "Failure rate per output check against its allowed rate", ev.output_results
+        "chart-output-failures",
+        "Failure rate per output check against its allowed rate",
+        ev.checks_of(families.OUTPUTS),
     )
-    return Block(_checks(ev, "Acceptance of generated outputs", ev.output_results, intro, chart))
+    return Block(_checks(ev, "Acceptance of generated outputs", ev.checks_of(families.OUTPUTS), intro, chart))
 
 
 def team(ev: Evidence) -> Block:
@@ -319,13 +324,13 @@ def maintenance(ev: Evidence) -> Block:
             chart=charts.bias_shares("chart-bias", ev.bias_measures),
             calendar=CALENDAR_FILE,
         )
-        + _checks(ev, "Maintenance checks", ev.audit_results + ev.bias_results)
+        + _checks(ev, "Maintenance checks", ev.checks_of(families.AUDITS) + ev.checks_of(families.BIAS))
     )
 
 
 def owner(ev: Evidence, item: links.Linked) -> str:
     """Who acts on an item: the owner its action gets (kit.decide.actions)."""
-    return actions.owner(ev.answers, item.evidence)
+    return actions.owner(ev, item.evidence)
 
 
 def profiles(ev: Evidence) -> Block:
@@ -341,7 +346,7 @@ def since_last_record(ev: Evidence) -> Block:
             sources=len(ev.profiles),
             describe=drift_text,
             stayed_put=stayed_put,
-            checks=ev.drift_results,
+            checks=ev.checks_of(families.DRIFT),
             phrases=phrases,
         )
     )

@@ -19,7 +19,7 @@ from planted import expected_checked_among, expected_failing, planted
 
 from kit.answers import yamlfile
 from kit.cli import main
-from kit.record.data import sha256
+from kit.record.provenance import sha256
 from kit.run.batch import run_projects
 from kit.run.execute import UnknownParameterError, prepare, step_notebooks
 from kit.run.project import validate

@@ -3,13 +3,17 @@ stays in the index, the review page finds a project given by a relative path."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
 
+import pytest
 from conftest import EXAMPLES, apply_edits, copy_example
 
+from kit import phrases
 from kit.answers import yamlfile
+from kit.checks.engine.kinds import KINDS, Context
 from kit.cli import main
 from kit.decide.decision import CONDITIONS, NO_GO, decide
 from kit.decide.evidence import gather
@@ -30,7 +34,7 @@ def test_a_project_that_crashed_in_the_kit_is_in_the_index(tmp_path: Path, monke
     """A crash of the kit's own (here planted in run_project) leaves no record: the index still
     lists the project, failed, with the reason."""
 
-    def crash(job, folder, report=None):
+    def crash(job, folder, session, report=None):
         raise RuntimeError("planted crash 5c1e")
 
     monkeypatch.setattr(batch, "run_project", crash)
@@ -89,3 +93,28 @@ def test_blocking_is_read_as_condition_with_a_located_warning(medical: Path, cap
         f".severity: 'blocking' is the old name of 'condition' (a failure is a condition: fix before "
         "launch); write severity: condition"
     ]
+
+
+PLANTED_DAY = dt.date(2031, 2, 17)
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_every_kind_says_what_its_failing_rows_do_on_the_runs_day(name: str) -> None:
+    """Each kind's failure sentence renders with its example rule's values; a kind whose meaning
+    depends on the day it is judged on names that day (the run's as_of, planted here) in its
+    failure too."""
+    kind = KINDS[name]
+    assert kind.example != ((), {}) or kind.columns == (0, 0), f"{name} has no example rule"
+    columns, params = list(kind.example[0]), kind.params.model_validate(kind.example[1])
+    least, most = kind.columns
+    assert least <= len(columns) and (most is None or len(columns) <= most)
+    verb, rest = kind.failure(columns, params, Context(PLANTED_DAY), "widget")
+    assert verb and rest and phrases.verb(2, verb) == verb
+    for column in columns:
+        assert column in rest, (name, rest)
+    earlier, later = (
+        kind.meaning(columns, params, Context(day)) for day in (dt.date(2001, 1, 1), PLANTED_DAY)
+    )
+    uses_the_day = earlier != later
+    assert (PLANTED_DAY.isoformat() in rest) == uses_the_day, (name, rest)
+    assert "2001-01-01" not in rest

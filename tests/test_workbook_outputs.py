@@ -22,7 +22,7 @@ import pytest
 from conftest import EXAMPLES, ROOT
 
 from kit import guide
-from kit.checks.rules import CHECKS
+from kit.checks.engine.kinds import KINDS
 from kit.cli import main
 
 EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.iterdir() if (p / "answers.yaml").exists())
@@ -58,11 +58,11 @@ def html_outputs(built: Path, example: str) -> list[tuple[str, str]]:
 def test_the_kind_table_shows_sentences_never_functions() -> None:
     shown = str(guide.check_kinds())
     assert not any(r in shown for r in REPRS), shown
-    assert set(guide.KIND_EXAMPLES) == set(CHECKS), "every rule kind has an example in the guide"
-    # Sentences written here from the examples' values, not taken from the kit.
-    assert "the dataset holds at least 1,000 rows" in shown
-    assert "rows satisfy <code>high &gt; low</code>" in shown
-    assert "a unit that is one of g/L or mmol/L" in shown
+    assert all(f"<td><code>{name}</code></td>" in shown for name in KINDS)
+    # Sentences written here from the kind table's example values, not taken from the kit.
+    assert "<code>columns: []; params: {min: 100}</code></td><td>the dataset holds at least 100 rows" in shown
+    assert "rows satisfy <code>amount &gt; 0 OR status = &#39;void&#39;</code>" in shown
+    assert "a unit that is one of mg/dL or mmol/L" in shown
 
 
 @pytest.mark.notebook

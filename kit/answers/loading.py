@@ -297,11 +297,6 @@ def _sample_exists(project_dir: Path, sample: str) -> bool:
     return (project_dir / sample).is_file()
 
 
-def _hint(value: str, choices: set[str]) -> str:
-    close = difflib.get_close_matches(value, sorted(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
 # --- completeness ----------------------------------------------------------------------------
 
 

@@ -10,9 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Union
 
-from kit.answers.schema import RuleSeverity
+from kit.answers.schema import Rule, RuleSeverity, Source
+
+if TYPE_CHECKING:  # the families' own measurements; their modules import this one
+    from kit.checks.bias import BiasResult
+    from kit.checks.sources import AuditStatus, SourceStatus
+
+# What a check judged, so its sentence never rebuilds an id to find it again: the rule, the
+# source (its freshness), the source's or audit's status, the bias measurement (None: the check
+# id and detail say it all).
+Judged = Union[Rule, Source, "SourceStatus", "AuditStatus", "BiasResult", None]
 
 Status = Literal["pass", "warn", "fail", "error"]
 MAX_EXAMPLES = 10
@@ -40,7 +49,6 @@ def _exact(rate: float) -> Fraction:
 @dataclass
 class CheckResult:
     id: str
-    family: str  # a name in kit.checks.families.FAMILIES
     checked: int
     failed: int
     severity: RuleSeverity = "condition"
@@ -49,7 +57,10 @@ class CheckResult:
     failing: list[Any] = field(default_factory=list)  # failing output ids (small families only)
     detail: str = ""
     error: str = ""  # set when the check could not run; never counted as a pass
-    details: Any = None  # the family's own measurement, for the record's tables (e.g. bias shares)
+    judged: Judged = None
+    # The name of the family that ran it (kit.checks.families), stamped by the family's run: a
+    # check module never names its own family.
+    family: str = ""
 
     @property
     def passed(self) -> int:
@@ -79,22 +90,16 @@ class CheckResult:
         return out
 
 
-def could_not_run(
-    check_id: str, family: str, exc: BaseException, severity: RuleSeverity = "condition"
-) -> CheckResult:
+def could_not_run(check_id: str, exc: BaseException, severity: RuleSeverity = "condition") -> CheckResult:
     """A check whose function raised: status error, with the library's message and no traceback."""
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return CheckResult(
-        check_id, family, 0, 0, severity, error=f"{type(exc).__name__}: {message}".rstrip(": ")
-    )
+    return CheckResult(check_id, 0, 0, severity, error=f"{type(exc).__name__}: {message}".rstrip(": "))
 
 
-def guarded(
-    check_id: str, family: str, measure, *args: Any, severity: RuleSeverity = "condition"
-) -> CheckResult:
+def guarded(check_id: str, measure, *args: Any, severity: RuleSeverity = "condition") -> CheckResult:
     """``measure(*args)``, or an error result when it raises: one broken check never passes and
     never takes its siblings down."""
     try:
         return measure(*args)
     except Exception as exc:  # any library's failure means the check could not run
-        return could_not_run(check_id, family, exc, severity)
+        return could_not_run(check_id, exc, severity)

@@ -79,7 +79,7 @@ def judge(
     checks: dict[str, Any],
     as_of: dt.date,
 ) -> list[Judged]:
-    """Every acceptance of the file, judged; items are decision Items (text, evidence, may_accept)."""
+    """Every acceptance of the file, judged; items are decision Reasons (text, evidence, may_accept)."""
     last = {a.item: i for i, a in enumerate(acceptances)}
     blocking = {b.evidence for b in blockers}
     by_evidence = {c.evidence: c for c in conditions}

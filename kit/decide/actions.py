@@ -1,8 +1,8 @@
 """The path to GO: every blocker and condition of the decision as an action with one owner, one due
 date and the way it closes, as a risk register or a trial's action log keeps them.
 
-- **Owner** (first match of ``OWNERS``): the team member whose sign-off it is; the rule's owner,
-  else the owner of the rule's source; the source's, audit's or bias check's owner; else the
+- **Owner**: the team member whose sign-off it is; else the owner the check's family names (the
+  rule's owner, else its source's; the source's, audit's or bias check's owner); else the
   project's owner.
 - **Due**: ``data_quality.fix_within_days`` (default 30) after as_of. An item whose own deadline
   has already passed is due on that deadline and overdue: an audit past its cadence (due when the
@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from kit import phrases as say
 from kit.answers.acceptances import allowed_roles
 from kit.answers.schema import DEFAULT_FIX_WITHIN_DAYS, Answers
-from kit.decide.decision import CONDITIONS, DETERMINISTIC, GO, Decision, Item
+from kit.checks import families
+from kit.checks.sources import AuditStatus
+from kit.decide.decision import CONDITIONS, DETERMINISTIC, GO, Reason, Ruling
 
 
 @dataclass(frozen=True)
@@ -44,38 +45,20 @@ class Action:
         return {**asdict(self), "due": self.due.isoformat()}
 
 
-def _member(a: Answers, index: str) -> str:
-    member = a.data_quality.validation_team[int(index)]
-    return f"{member.role} ({member.person})"
+TEAM_MEMBER = re.compile(r"data_quality\.validation_team\[(\d+)\]")
 
 
-def _rule_owner(a: Answers, rule_id: str) -> str | None:
-    rule = next((r for r in a.data_quality.rules if r.id == rule_id), None)
-    if rule is None:
-        return None
-    return rule.owner or _source_owner(a, rule.dataset)
+def owner(ev, evidence: str) -> str:
+    """The member whose sign-off it is; the owner the check's family names (a rule's, else its
+    source's; a source's, an audit's or a bias check's); else the project's owner."""
+    a = ev.answers
+    if found := TEAM_MEMBER.fullmatch(evidence):
+        member = a.data_quality.validation_team[int(found.group(1))]
+        return f"{member.role} ({member.person})"
+    check = next((c for c in ev.checks if c.id == evidence), None)
+    named = families.family(check.family).owner(check, a) if check else None
+    return named or a.project.owner
 
-
-def _source_owner(a: Answers, source_id: str) -> str | None:
-    return next((s.owner for s in a.problem_boundaries.data.sources if s.id == source_id), None)
-
-
-def _audit_owner(a: Answers, audit_id: str) -> str | None:
-    return next((x.owner for x in a.data_strategy.maintenance.audits if x.id == audit_id), None)
-
-
-def _bias_owner(a: Answers, bias_id: str) -> str | None:
-    return next((x.owner for x in a.data_strategy.maintenance.bias_checks if x.id == bias_id), None)
-
-
-# Who owns an item, by the shape of its evidence; first match that names someone wins.
-OWNERS: list[tuple[re.Pattern, Callable[[Answers, str], str | None]]] = [
-    (re.compile(r"data_quality\.validation_team\[(\d+)\]"), _member),
-    (re.compile(r"(?:source|freshness)\.(.+)"), _source_owner),
-    (re.compile(r"audit\.(.+)"), _audit_owner),
-    (re.compile(r"bias\.(.+)"), _bias_owner),
-    (re.compile(r"([^.\[]+)"), _rule_owner),  # a rule's check id is the rule's id
-]
 
 # What closes an item, by the shape of its evidence; the last line matches anything.
 HOW: list[tuple[re.Pattern, str]] = [
@@ -91,14 +74,6 @@ HOW: list[tuple[re.Pattern, str]] = [
 ]
 
 
-def owner(answers: Answers, evidence: str) -> str:
-    for pattern, find in OWNERS:
-        found = pattern.fullmatch(evidence) or pattern.match(evidence)
-        if found and (who := find(answers, found.group(1))):
-            return who
-    return answers.project.owner
-
-
 def how(evidence: str, may_accept: bool, answers: Answers) -> str:
     fix = next(text for pattern, text in HOW if pattern.match(evidence)).format(evidence=evidence)
     if not may_accept:
@@ -111,17 +86,18 @@ def fix_within_days(answers: Answers) -> int:
     return answers.data_quality.fix_within_days or DEFAULT_FIX_WITHIN_DAYS
 
 
-def _own_deadline(ev, item: Item, expired: dict[str, dt.date]) -> dt.date | None:
+def _own_deadline(ev, item: Reason, expired: dict[str, dt.date]) -> dt.date | None:
     """A deadline the item already had before this record: an overdue audit's, an expired acceptance's."""
     if item.evidence in expired:
         return expired[item.evidence]
-    audit = next((x for x in ev.audits if f"audit.{x.id}" == item.evidence and x.overdue), None)
-    if audit is not None:
+    check = next((c for c in ev.checks if c.id == item.evidence), None)
+    audit = check.judged if check and isinstance(check.judged, AuditStatus) else None
+    if audit is not None and audit.overdue:
         return audit.next_due or ev.as_of
     return None
 
 
-def actions(ev, decision: Decision) -> list[Action]:
+def actions(ev, decision: Ruling) -> list[Action]:
     """One action per open blocker and condition, numbered as the record numbers them."""
     a = ev.answers
     default_due = ev.as_of + dt.timedelta(days=fix_within_days(a))
@@ -136,7 +112,7 @@ def actions(ev, decision: Decision) -> list[Action]:
                     severity,
                     item.text,
                     item.evidence,
-                    owner(a, item.evidence),
+                    owner(ev, item.evidence),
                     deadline if deadline and deadline < default_due else default_due,
                     bool(deadline and deadline < ev.as_of),
                     "fix or accept" if item.may_accept and severity == "condition" else "fix",
@@ -146,7 +122,7 @@ def actions(ev, decision: Decision) -> list[Action]:
     return out
 
 
-def becomes(decision: Decision, open_actions: list[Action]) -> str:
+def becomes(decision: Ruling, open_actions: list[Action]) -> str:
     """One sentence: what the decision becomes when the open actions close."""
     blockers = sum(x.severity == "blocker" for x in open_actions)
     if decision.decision == DETERMINISTIC:
@@ -178,7 +154,7 @@ def by_owner(open_actions: list[dict]) -> list[dict]:
     return [{"owner": who, "actions": items} for who, items in groups.items()]
 
 
-def path_to_go(ev, decision: Decision) -> dict:
+def path_to_go(ev, decision: Ruling) -> dict:
     """record.json's ``path_to_go``: the open actions, the accepted conditions, and where they lead."""
     open_actions = actions(ev, decision)
     held = [j for j in decision.acceptances if j.holds]

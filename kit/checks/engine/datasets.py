@@ -54,12 +54,8 @@ def _columnar_dir() -> Path:
 
 def connect(name: str, project_dir: Path) -> BaseBackend:
     """The backend of a named connection (defined beside the answers, never inside them)."""
-    try:
-        from kit.checks.engine import connections
-    except ImportError:  # the connections module arrives with the database backends
-        raise SourceError(
-            f"connection {name!r}: database connections are not available in this build"
-        ) from None
+    from kit.checks.engine import connections  # imported when a source first names a connection
+
     return connections.connect(name, project_dir)
 
 
