@@ -65,14 +65,35 @@ def connect(name: str, project_dir: Path) -> BaseBackend:
 
 def open_source(source: Source, project_dir: Path, backend: BaseBackend | None = None) -> ibis.Table:
     """The source's data as an Ibis table: ``table`` on its ``connection``, else its sample file(s)."""
-    if source.connection and source.table:
-        con = backend or connect(source.connection, Path(project_dir))
-        *database, name = source.table.split(".")
-        return con.table(name, database=tuple(database) or None)
-    if not source.sample:
+    if not source.sample and not (source.connection and source.table):
         raise SourceError(f"source {source.id!r} has neither a sample file nor a connection and table")
-    files = sample_files(Path(project_dir), source.sample)
-    return _open_files(backend or default_backend(), files, source.encoding, source.delimiter)
+    return open_data(
+        project_dir,
+        source.sample,
+        source.connection,
+        source.table,
+        backend,
+        source.encoding,
+        source.delimiter,
+    )
+
+
+def open_data(
+    project_dir: Path,
+    files: str | None,
+    connection: str | None = None,
+    table: str | None = None,
+    backend: BaseBackend | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> ibis.Table:
+    """``table`` on ``connection``, else the file or glob ``files`` (sources and generated outputs)."""
+    if connection and table:
+        con = backend or connect(connection, Path(project_dir))
+        *database, name = table.split(".")
+        return con.table(name, database=tuple(database) or None)
+    found = sample_files(Path(project_dir), files)
+    return _open_files(backend or default_backend(), found, encoding, delimiter)
 
 
 def sample_files(project_dir: Path, sample: str) -> tuple[Path, ...]:
