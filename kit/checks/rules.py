@@ -212,8 +212,27 @@ def run(loaded, as_of: dt.date | None = None, backend=None) -> RulesReport:
     for key, indices in by_table.items():
         table = prepared.with_joins[key].table if key in prepared.with_joins else prepared.tables[key]
         counted = count(table, [prepared.compiled[i] for i in indices])
+        note = _ambiguity(prepared.with_joins.get(key))
+        for result in counted:
+            result.detail += note
         results.update(zip(indices, counted, strict=True))
     return RulesReport([results[i] for i in range(len(rules))], prepared.findings)
+
+
+def _ambiguity(opened: joined.Joined | None) -> str:
+    """What the record says when a join key matched several rows (a join never multiplies rows)."""
+    if opened is None or not opened.ambiguous:
+        return ""
+    try:
+        counts = {alias: datasets.scalar(n) or 0 for alias, n in opened.ambiguous.items()}
+    except Exception as exc:  # the rules' own queries report the backend's error
+        return f" (rows whose join key matched several rows could not be counted: {datasets.first_line(exc)})"
+    notes = [
+        f"{plural(int(n), 'row')} matched several rows of {alias}: values those rows disagree on read as missing"
+        for alias, n in counts.items()
+        if n
+    ]
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def run_on_table(
