@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -55,9 +56,20 @@ def cmd_kinds(args: argparse.Namespace) -> int:
     from kit.checks.outputs import OUTPUT_CHECKS
     from kit.checks.rules import CHECKS
 
-    print("rule kinds (data_quality.rules[].check):")
+    print(
+        "rule kinds (data_quality.rules[].check; on a source, or on generated outputs by dataset: <outputs id>):"
+    )
     for name, kind in CHECKS.items():
-        print(f"  {name:<18} {getattr(kind, 'meaning', '')}")
+        least, most = kind.columns
+        columns = f"{least}" if least == most else f"{least}+" if most is None else f"{least}-{most}"
+        params = ", ".join(kind.params.model_fields) or "-"
+        print(f"  {name:<16} columns {columns:<4} params {params}")
+        print(textwrap.fill(kind.about, 100, initial_indent=" " * 6, subsequent_indent=" " * 6))
+    print(
+        "columns of an output rule: output field paths (sections.pay.salary_min), input.<column> of the\n"
+        "output's input row, <dataset>.<column> of generated_outputs.joins; a source rule reads\n"
+        "<dataset>.<column> of its own join: [{dataset, on: {column: column}}]"
+    )
     print("output checks (need data_quality.generated_outputs):")
     for name, (_, meaning) in OUTPUT_CHECKS.items():
         print(f"  {name:<26} {meaning}")

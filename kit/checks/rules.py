@@ -86,7 +86,7 @@ def plan(loaded, backend=None, as_of: dt.date | None = None) -> Plan:
     if spec is not None:
         _open_outputs(spec, loaded.project_dir, backend, result, add)
     project = answers.project
-    ctx = Context(as_of or project.as_of, project.timezone, result.tables)
+    ctx = Context(as_of or project.as_of, project.timezone, result.tables, loaded.project_dir)
     sources = {s.id: s for s in answers.problem_boundaries.data.sources}
     for i, rule in enumerate(answers.data_quality.rules):
         base = ("data_quality", "rules", i)

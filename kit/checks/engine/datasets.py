@@ -258,6 +258,16 @@ def rows(table: ibis.Table) -> list[dict]:
     return table.to_pyarrow().to_pylist()
 
 
+def batches(table: ibis.Table, size: int):
+    """The table's rows as Arrow record batches of ``size`` rows, streamed (never all at once).
+    DuckDB 2 renamed the cursor method Ibis 12 streams with, so its reader is asked for directly."""
+    con = table.get_backend()
+    if con.name == "duckdb":
+        con._run_pre_execute_hooks(table)  # registers in-memory tables the query reads, as execute does
+        return con.con.sql(con.compile(table)).to_arrow_reader(size)
+    return table.to_pyarrow_batches(chunk_size=size)
+
+
 def missing_column(loaded, source: Source, column: str, loc: tuple) -> list[Finding]:
     """A located finding at ``loc`` when the source's data lacks ``column``; nothing when it has
     it, or when the source cannot be read (the rules' declaration findings locate that)."""

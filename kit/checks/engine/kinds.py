@@ -16,13 +16,14 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import ibis
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kit import phrases
-from kit.checks.engine import expression, temporal
+from kit.checks.engine import expression, temporal, text
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Context:
     as_of: dt.date
     timezone: str = "UTC"
     datasets: Mapping[str, ibis.Table] = field(default_factory=dict)
+    project_dir: Path | None = None  # where files a rule names are found (contains_none's words_file)
 
 
 class RuleError(Exception):
@@ -54,6 +56,8 @@ class Failing:
     # The failing count as a window over the examples' rows: the count and the examples then come
     # from ONE query (the group-by or anti-join runs once, not once for each).
     total: Callable[[ibis.Table], ibis.Value] | None = None
+    # Judged outside SQL over streamed batches (grounded): () -> (failing count, example rows).
+    streamed: Callable[[], tuple[int, list[dict]]] | None = None
 
 
 # --- parameters -------------------------------------------------------------------------------
@@ -403,6 +407,11 @@ class Kind:
     meaning: Callable[[list[str], Any, Context], str]
     passes: Callable[..., ibis.BooleanValue] | None = None  # row-level: True = the row passes
     failing: Callable[..., Failing] | None = None  # set-level: a query of its own
+    about: str = ""  # one line for `wbk kinds`: what the kind checks and its params
+    # What an example row shows besides its columns (e.g. the word a text held), by name.
+    shows: Callable[..., dict[str, ibis.Value]] | None = None
+    # The failure sentence: (verb agreeing with the failing count, rest) from columns, params, ctx, noun.
+    failure: Callable[[list[str], Any, Context, str], tuple[str, str]] | None = None
 
 
 KINDS: dict[str, Kind] = {
@@ -411,6 +420,7 @@ KINDS: dict[str, Kind] = {
         (1, None),
         lambda c, p, x: f"{_names(c)} {'has' if len(c) == 1 else 'have'} a value",
         passes=_not_null,
+        about="every column named has a value",
     ),
     "unique": Kind(
         NoParams,
@@ -419,15 +429,36 @@ KINDS: dict[str, Kind] = {
             f"each {c[0]} occurs once" if len(c) == 1 else f"each combination of {_names(c)} occurs once"
         ),
         failing=_unique,
+        about="each value (or combination of the columns) occurs once",
     ),
-    "in_set": Kind(InSet, (1, 1), lambda c, p, x: f"{_a(c[0])} that is {_one_of(p.values)}", passes=_in_set),
+    "in_set": Kind(
+        InSet,
+        (1, 1),
+        lambda c, p, x: f"{_a(c[0])} that is {_one_of(p.values)}",
+        passes=_in_set,
+        about="the value is one of params.values",
+    ),
     "between": Kind(
-        Between, (1, 1), lambda c, p, x: f"{_a(c[0])} that is a number {_bounds(p)}", passes=_between
+        Between,
+        (1, 1),
+        lambda c, p, x: f"{_a(c[0])} that is a number {_bounds(p)}",
+        passes=_between,
+        about="the value is a number within params.min and/or params.max",
     ),
     "matches": Kind(
-        Matches, (1, 1), lambda c, p, x: f"{_a(c[0])} matching {code(p.pattern)} in full", passes=_matches
+        Matches,
+        (1, 1),
+        lambda c, p, x: f"{_a(c[0])} matching {code(p.pattern)} in full",
+        passes=_matches,
+        about="the value matches the regular expression params.pattern in full",
     ),
-    "fresh_within": Kind(FreshWithin, (1, 1), _fresh_meaning, passes=_fresh_within),
+    "fresh_within": Kind(
+        FreshWithin,
+        (1, 1),
+        _fresh_meaning,
+        passes=_fresh_within,
+        about="the date is no older than params.days before as_of",
+    ),
     "consistent_flag": Kind(
         FlagLetters,
         (4, 4),
@@ -435,16 +466,73 @@ KINDS: dict[str, Kind] = {
             f"{c[0]} agrees with {c[1]} against {c[2]}-{c[3]}: {p.low} below, {p.normal} within, {p.high} above"
         ),
         passes=_consistent_flag,
+        about="columns flag, value, low, high: the flag says L/N/H as the value stands to the range",
     ),
-    "compare": Kind(Compare, (1, 2), _compare_meaning, passes=_compare),
+    "compare": Kind(
+        Compare,
+        (1, 2),
+        _compare_meaning,
+        passes=_compare,
+        about="column op column, or column op params.value (op: < <= == != >= >)",
+    ),
     "references": Kind(
         References,
         (1, 1),
         lambda c, p, x: f"every {c[0]} exists in {p.dataset}.{p.column}",
         failing=_references,
+        about="every value exists in params.dataset's params.column",
     ),
-    "row_count": Kind(RowCount, (0, 0), _row_count_meaning, failing=_row_count),
+    "row_count": Kind(
+        RowCount,
+        (0, 0),
+        _row_count_meaning,
+        failing=_row_count,
+        about="the dataset holds between params.min and params.max rows",
+    ),
     "expression": Kind(
-        Expression, (0, None), lambda c, p, x: f"rows satisfy {code(p.sql)}", passes=_expression
+        Expression,
+        (0, None),
+        lambda c, p, x: f"rows satisfy {code(p.sql)}",
+        passes=_expression,
+        about="each row satisfies the SQL condition params.sql",
+    ),
+    # generated text (kit.checks.engine.text)
+    "contains_none": Kind(
+        text.ContainsNone,
+        (1, 1),
+        text.none_meaning,
+        passes=text.contains_none,
+        shows=text.contains_none_shows,
+        failure=text.none_failure,
+        about="text holds none of params.words (or the words of words_file, a file of the project, one word or "
+        "phrase a line) as whole words, case-insensitive unless case: sensitive, and matches none of "
+        "params.patterns (regular expressions searched as written); each example names what it hit",
+    ),
+    "contains_all": Kind(
+        text.ContainsAll,
+        (1, 1),
+        text.all_meaning,
+        passes=text.contains_all,
+        shows=text.contains_all_shows,
+        failure=text.all_failure,
+        about="text holds every one of params.phrases (e.g. a required disclaimer); examples name a missing one",
+    ),
+    "length": Kind(
+        text.Length,
+        (1, 1),
+        text.length_meaning,
+        passes=text.length,
+        shows=text.length_shows,
+        failure=text.length_failure,
+        about="text within params.min_words, max_words, min_chars, max_chars",
+    ),
+    "grounded": Kind(
+        text.Grounded,
+        (2, None),
+        text.grounded_meaning,
+        failing=text.grounded,
+        failure=text.grounded_failure,
+        about="columns: the text, then the columns that ground it; every number and date in the text equals a "
+        "value of one of them in the same row (1,200 = 1200; 45.0 = 45; 2026-11-01 = 1 November 2026)",
     ),
 }
