@@ -590,6 +590,7 @@ def scans(server) -> dict[str, bool]:
 
 
 @pytest.mark.spark
+@pytest.mark.timeout(480)  # every kind's count and examples, each a Spark job, on a shared 2-core machine
 def test_spark_gives_the_same_counts_and_statuses_as_duckdb(on_duckdb, spark_session, tmp_path):
     import pyarrow.parquet as pq
 

@@ -227,7 +227,9 @@ RULE_TRUTH = {
     "contract_known": "unknown_contract",
     "hours_legal": "excessive_hours",
     "requisition_open": "stale",
+    "salary_in_band": ("out_of_band", "implausible_salary"),  # a salary of 0 or 999,000 is out of band too
 }
+ADVERT_RULE_TRUTH = {"inclusive_wording": "non_inclusive"}  # rules on the drafted adverts
 OUTPUT_TRUTH = {
     "output.sections_present": "missing_section",
     "output.values_match": "wrong_title",
@@ -241,14 +243,31 @@ def test_job_adverts_rules_find_exactly_the_planted_rows() -> None:
 
     ev = gather(ADVERTS)
     frame = pd.read_csv(ADVERTS / "data" / "requisitions.csv")
+    adverts = len((ADVERTS / "outputs" / "drafted_adverts.jsonl").read_text(encoding="utf-8").splitlines())
     for result in ev.rule_results:
         # counts exact; the examples (the engine never holds every failing row) only planted rows
-        planted = PLANTED["rows"].get(RULE_TRUTH.get(result.id), [])
+        if result.id in ADVERT_RULE_TRUTH:
+            planted, key, rows = PLANTED["adverts"][ADVERT_RULE_TRUTH[result.id]], "report_id", adverts
+        else:
+            planted, key, rows = planted_rows(result.id), "requisition_id", len(frame)
         assert result.failed == len(planted), result.id
-        shown = {e.get("requisition_id") for e in result.examples}
+        shown = {e.get(key) for e in result.examples}
         assert shown <= set(planted), result.id
         assert len(result.examples) >= min(10, result.failed), result.id
-        assert result.checked == len(frame) or result.id == "band_grade_unique"
+        assert result.checked == rows or result.id == "band_grade_unique"
+
+
+def planted_rows(rule_id: str) -> list[str]:
+    kinds = RULE_TRUTH.get(rule_id, ())
+    return [r for kind in ((kinds,) if isinstance(kinds, str) else kinds) for r in PLANTED["rows"][kind]]
+
+
+def test_job_adverts_word_list_examples_name_the_phrase_they_hit() -> None:
+    result = next(r for r in gather(ADVERTS).rule_results if r.id == "inclusive_wording")
+    listed = (ADVERTS / "inclusive_language.txt").read_text(encoding="utf-8").lower()
+    for example in result.examples:
+        assert example["hit"] in listed.splitlines()
+        assert example["hit"] in example["sections.advert.text"].lower()
 
 
 def test_job_adverts_output_checks_find_exactly_the_planted_adverts() -> None:
@@ -262,8 +281,8 @@ def test_job_adverts_conditions_state_the_planted_counts() -> None:
     lines = (ADVERTS / "outputs" / "drafted_adverts.jsonl").read_text(encoding="utf-8").splitlines()
     adverts = len([line for line in lines if line.strip()])
     texts = {c.evidence: c.text for c in decide(gather(ADVERTS)).conditions}
-    for rule, kind in RULE_TRUTH.items():
-        assert f": {len(PLANTED['rows'][kind])} of {rows:,} requisitions (" in texts[rule]
+    for rule in RULE_TRUTH:
+        assert f": {len(planted_rows(rule))} of {rows:,} requisitions (" in texts[rule]
     for check, kind in OUTPUT_TRUTH.items():
         assert f": {len(PLANTED['adverts'][kind])} of {adverts} drafted adverts (" in texts[check]
     assert (

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from kit.answers import template
 from kit.answers.template import OutputTemplate
-from kit.checks import bias, drift, outputs, rules, sources
+from kit.checks import bias, drift, guards, outputs, rules, sources
 from kit.checks.profile import SourceProfile
 from kit.checks.result import CheckResult, could_not_run
 from kit.findings import AnswersError, Finding, did_you_mean
@@ -120,7 +120,6 @@ FAMILIES: tuple[Family, ...] = (
         "sample outputs checked against their input records and the output template",
         lambda s: outputs.run(s.loaded, s.template),
         _output_ids,
-        outputs.declaration_findings,
     ),
     Family(
         "source",
@@ -179,7 +178,10 @@ def _catcher_findings(loaded) -> list[Finding]:
     for i, item in enumerate(dq.unacceptable_outputs):
         for j, ref in enumerate(item.caught_by):
             loc = ("data_quality", "unacceptable_outputs", i, "caught_by", j)
-            if ref in output_ids and not dq.generated_outputs:
+            if guards.parse(ref).kind != "check":
+                why = guards.problem(ref, loaded.answers, rules_ids | output_ids)
+                out += [loaded.document.finding(loc, why)] if why else []
+            elif ref in output_ids and not dq.generated_outputs:
                 message = (
                     f"{ref!r} checks generated outputs, but none are declared "
                     "(data_quality.generated_outputs), so it never runs and guards nothing"
@@ -187,9 +189,10 @@ def _catcher_findings(loaded) -> list[Finding]:
                 out.append(loaded.document.finding(loc, message))
             elif ref not in rules_ids | output_ids:
                 hint = did_you_mean(ref, sorted(rules_ids | output_ids))
-                out.append(
-                    loaded.document.finding(loc, f"{ref!r} is neither a rule id nor an output check{hint}")
+                message = (
+                    f"{ref!r} is neither a rule id nor an output check (nor review:<role>, audit:<id>){hint}"
                 )
+                out.append(loaded.document.finding(loc, message))
     return out + _citation_findings(loaded)
 
 

@@ -271,27 +271,6 @@ def _apply(check: OutputCheck, reports: list[dict], ctx: Context) -> tuple[list,
     return failing, examples
 
 
-def declaration_findings(loaded) -> list[Finding]:
-    """The record_id column must exist in the input dataset (else nothing can be matched)."""
-    spec = loaded.answers.data_quality.generated_outputs
-    sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
-    source = sources.get(spec.input_dataset) if spec else None
-    if source is None:
-        return []  # reported by the answers' reference checks
-    try:
-        columns = datasets.open_source(source, loaded.project_dir).columns
-    except Exception:  # an unreadable or missing source is reported with the source
-        return []
-    if spec.record_id in columns:
-        return []
-    return [
-        loaded.document.finding(
-            ("data_quality", "generated_outputs", "record_id"),
-            f"column {spec.record_id!r} is not in {source.sample or source.table}",
-        )
-    ]
-
-
 def input_records(table, record_id: str, wanted: set[str]) -> dict[str, list[dict]]:
     """The input rows of the records the reports name (record id -> rows, in the source's order,
     exact duplicate rows once), fetched through the engine: only those rows leave the backend."""
@@ -313,7 +292,10 @@ def run(loaded, template: OutputTemplate) -> list[CheckResult]:
     if spec is None:
         return []
     sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
-    table = datasets.open_source(sources[spec.input_dataset], loaded.project_dir)
+    table = datasets.open_source(sources[spec.input.dataset], loaded.project_dir)
+    if len(spec.input.on) != 1 or next(iter(spec.input.on)) != "record_id":
+        raise ValueError("the template's output checks match an output to its input by record_id only")
     reports = read_reports(loaded.project_dir / spec.path)
-    inputs = input_records(table, spec.record_id, {str(r.get("record_id")) for r in reports})
+    key = spec.input.on["record_id"]
+    inputs = input_records(table, key, {str(r.get("record_id")) for r in reports})
     return check_reports(reports, Context(template, inputs))

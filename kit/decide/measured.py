@@ -102,7 +102,8 @@ def _counted(check: CheckResult, noun: str, verb: str, rest: str) -> str:
 
 
 def rule_sentence(check: CheckResult, rule: Rule, answers: Answers) -> str:
-    noun = row_noun(answers, rule.dataset)
+    spec = answers.data_quality.generated_outputs
+    noun = output_noun(answers) if spec and rule.dataset == spec.id else row_noun(answers, rule.dataset)
     verb, describe = RULE_FAILURES.get(rule.check, ("fail", lambda r, n, d: f"the {r.check} check"))
     return _counted(check, noun, verb, describe(rule, noun, answers.project.as_of))
 
