@@ -15,6 +15,7 @@ from collections.abc import Callable
 from kit import phrases as say
 from kit.answers.schema import Answers, Rule
 from kit.checks.bias import BiasResult
+from kit.checks.engine.kinds import KINDS, Context
 from kit.checks.result import CheckResult
 from kit.checks.sources import FRESHNESS_TOLERANCE_DAYS, AuditStatus, SourceStatus
 from kit.decide.evidence import Evidence
@@ -104,6 +105,11 @@ def _counted(check: CheckResult, noun: str, verb: str, rest: str) -> str:
 def rule_sentence(check: CheckResult, rule: Rule, answers: Answers) -> str:
     spec = answers.data_quality.generated_outputs
     noun = output_noun(answers) if spec and rule.dataset == spec.id else row_noun(answers, rule.dataset)
+    kind = KINDS.get(rule.check)
+    if rule.check not in RULE_FAILURES and kind is not None and kind.failure is not None:
+        params = kind.params.model_validate(rule.params)
+        verb, rest = kind.failure(list(rule.columns), params, Context(answers.project.as_of), noun)
+        return _counted(check, noun, verb, rest)
     verb, describe = RULE_FAILURES.get(rule.check, ("fail", lambda r, n, d: f"the {r.check} check"))
     return _counted(check, noun, verb, describe(rule, noun, answers.project.as_of))
 
