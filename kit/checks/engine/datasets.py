@@ -236,7 +236,8 @@ def explain(exc: Exception, path: str) -> str:
     """A reader's error as one sentence naming the file (and its line when the reader knows it)."""
     text = str(exc)
     found = re.search(r"(?:CSV Error on Line|line)[: ]+(\d+)", text)
-    line = f" line {found.group(1)}" if found else ""
+    shift = 1 if "Malformed JSON" in text else 0  # DuckDB 2 names the line after a bad JSON line
+    line = f" line {int(found.group(1)) - shift}" if found else ""
     for pattern, message in _EXPLAIN:
         match = re.search(pattern, text, re.IGNORECASE)
         if match:
