@@ -19,6 +19,7 @@ from kit.answers.schema import STEP_KEYS
 from kit.checks.drift import describe as drift_text
 from kit.checks.drift import stayed_put
 from kit.checks.result import CheckResult
+from kit.decide import guarding
 from kit.decide.decision import decide, four_questions
 from kit.decide.evidence import Evidence, gather
 from kit.paths import EXAMPLES
@@ -154,6 +155,11 @@ def outputs(ev: Evidence) -> Block:
         "chart-output-failures", "Failure rate per output check against its allowed rate", ev.output_results
     )
     return Block(_checks(ev, "Acceptance of generated outputs", ev.output_results, intro, chart))
+
+
+def guards(ev: Evidence) -> Block:
+    """The guard matrix: what stands between each unacceptable output and its users."""
+    return Block(render.render("guards.html.j2", rows=guarding.matrix(ev)))
 
 
 def team(ev: Evidence) -> Block:

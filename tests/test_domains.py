@@ -145,18 +145,36 @@ def test_a_colon_in_free_text_gets_a_plain_hint(tmp_path: Path) -> None:
     assert "put the text in quotes" in error.message and error.line > 0
 
 
-def test_an_unacceptable_output_nothing_ran_for_is_a_condition(tmp_path: Path) -> None:
-    """With an empty outputs file the output checks look at nothing: the two unacceptable outputs
-    that only output checks catch are guarded by nothing that ran."""
+def test_an_unacceptable_output_nothing_guards_is_a_condition(tmp_path: Path) -> None:
+    """caught_by may be empty, or name only a check that reads no row: either output is unguarded. A
+    role that reviews outputs keeps contact_details guarded whatever its check does."""
     project = copy_example("support_answers", tmp_path)
-    (project / "outputs" / "drafted_answers.jsonl").write_text("", encoding="utf-8")
+    path = project / "answers.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("caught_by: [output.sections_present]", "caught_by: []")
+    text = text.replace(
+        "params: {min_words: 5, max_words: 80}",
+        "params: {min_words: 5, max_words: 80}\n      where: input.language = 'none'",
+    )
+    path.write_text(text, encoding="utf-8")
     conditions = [c for c in decide(gather(project)).conditions if "unacceptable_outputs" in c.evidence]
     assert [c.evidence for c in conditions] == [
         "data_quality.unacceptable_outputs[1].caught_by",
-        "data_quality.unacceptable_outputs[3].caught_by",
+        "data_quality.unacceptable_outputs[5].caught_by",
     ]
-    assert "guarded by 0 of its 1 named check" in conditions[0].text
+    assert "guarded by 0 of its 0 named guards (none)" in conditions[0].text
+    assert "guarded by 0 of its 1 named guard (answer_length)" in conditions[1].text
     assert "required: at least 1" in conditions[0].text
+
+
+def test_an_empty_outputs_file_is_a_located_error(tmp_path: Path) -> None:
+    project = copy_example("support_answers", tmp_path)
+    (project / "outputs" / "drafted_answers.jsonl").write_text("", encoding="utf-8")
+    [error] = validate(project).errors
+    assert (
+        error.path == "data_quality.generated_outputs.path"
+        and "drafted_answers.jsonl is empty" in error.message
+    )
 
 
 # --- measured conditions ---------------------------------------------------------------------

@@ -165,7 +165,9 @@ def _plant_advert_defects(out: list[dict], rng: np.random.Generator) -> dict:
     return manifest
 
 
-def plant_out_of_band(df: pd.DataFrame, drafted: list[dict], manifest: dict, rng: np.random.Generator) -> None:
+def plant_out_of_band(
+    df: pd.DataFrame, drafted: list[dict], manifest: dict, rng: np.random.Generator
+) -> None:
     """Raise salary_max above the band on clean requisitions that no advert was drafted from."""
     used = {a["record_id"] for a in drafted} | {rid for ids in manifest.values() for rid in ids}
     free = [i for i, rid in enumerate(df["requisition_id"]) if rid not in used]
