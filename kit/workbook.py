@@ -157,6 +157,28 @@ def outputs(ev: Evidence) -> Block:
     return Block(_checks(ev, "Acceptance of generated outputs", ev.output_results, intro, chart))
 
 
+def slices(ev: Evidence) -> Block:
+    """Where outputs fail: each sliced output rule's failure rate per value, as a chart and a table."""
+    found = ev.family("slice")
+    if not found:
+        return Block(
+            render.render(
+                "checks.html.j2",
+                title="Where outputs fail",
+                intro="No slice is declared (data_quality.generated_outputs.slice_by), or no output rule "
+                "judges each output.",
+                checks=[],
+                chart=None,
+                raised_by=_raised(ev),
+            )
+        )
+    parts = [
+        _checks(ev, f"Where outputs fail: {c.id}", [c], chart=charts.slice_rates(f"chart-{c.id}", c))
+        for c in found
+    ]
+    return Block("".join(parts))
+
+
 def guards(ev: Evidence) -> Block:
     """The guard matrix: what stands between each unacceptable output and its users."""
     return Block(render.render("guards.html.j2", rows=guarding.matrix(ev)))

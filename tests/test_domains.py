@@ -442,3 +442,41 @@ def test_wbk_kinds_lists_every_rule_kind_and_output_check(capsys) -> None:
     assert main(["kinds"]) == 0
     listed = {line.split()[0] for line in capsys.readouterr().out.splitlines() if line.startswith("  ")}
     assert listed == set(CHECKS) | set(OUTPUT_CHECKS)
+
+
+# --- where outputs fail: slices ----------------------------------------------------------------
+
+
+def test_a_slice_that_fails_far_more_often_is_a_condition_with_its_numbers(tmp_path: Path) -> None:
+    """Twelve Technology adverts planted with an excluded phrase: that department's failure rate,
+    counted here from the JSONL with json and re, is flagged; the others are not."""
+    project = copy_example("job_adverts", tmp_path)
+    path = project / "outputs" / "drafted_adverts.jsonl"
+    adverts = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    planted_tech = 0
+    for advert in adverts:
+        text = advert["sections"]["advert"]["text"]
+        if text.startswith("Our Technology team") and planted_tech < 12 and "young" not in text.lower():
+            advert["sections"]["advert"]["text"] = text + " Ideal for a young go-getter."
+            planted_tech += 1
+    path.write_text("".join(json.dumps(a) + "\n" for a in adverts), encoding="utf-8")
+    words = [w.strip() for w in (project / "inclusive_language.txt").read_text(encoding="utf-8").splitlines()]
+    words = [w for w in words if w and not w.startswith("#")]
+    hit = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, words)) + r")(?![\w])", re.IGNORECASE)
+    by_department: dict[str, list[bool]] = {}
+    for advert in adverts:
+        text = advert["sections"]["advert"]["text"]
+        department = re.match(r"Our (\w+) team", text).group(1)
+        by_department.setdefault(department, []).append(bool(hit.search(text)))
+    overall = sum(sum(v) for v in by_department.values()) / len(adverts)
+    expected = sorted(
+        d for d, v in by_department.items() if len(v) >= 20 and sum(v) >= 5 and sum(v) / len(v) >= 2 * overall
+    )
+    assert expected == ["Technology"]
+    ev = gather(project)
+    [result] = [c for c in ev.family("slice") if c.id == "slice.inclusive_wording.input.department"]
+    rows = {r["value"]: (r["outputs"], r["failing"]) for r in result.details["rows"]}
+    assert rows == {d: (len(v), sum(v)) for d, v in by_department.items()}
+    assert result.failed == 1 and "input.department = Technology" in result.detail
+    texts = {c.evidence: c.text for c in decide(ev).conditions}
+    assert "slice.inclusive_wording.input.department" in texts

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from kit.answers import template
 from kit.answers.template import OutputTemplate
-from kit.checks import bias, drift, guards, outputs, rules, sources
+from kit.checks import bias, drift, guards, outputs, rules, slices, sources
 from kit.checks.profile import SourceProfile
 from kit.checks.result import CheckResult, could_not_run
 from kit.findings import AnswersError, Finding, did_you_mean
@@ -120,6 +120,13 @@ FAMILIES: tuple[Family, ...] = (
         "sample outputs checked against their input records and the output template",
         lambda s: outputs.run(s.loaded, s.template),
         _output_ids,
+    ),
+    Family(
+        "slice",
+        "Where outputs fail",
+        "each output rule's failure rate per value of the slice_by columns, against all outputs' rate",
+        lambda s: slices.run(s.loaded, s.as_of),
+        lambda s: slices.planned(s.answers),
     ),
     Family(
         "source",

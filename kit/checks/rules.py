@@ -24,7 +24,7 @@ from kit.checks.engine.compile import Compiled, compile_rule
 from kit.checks.engine.count import count
 from kit.checks.engine.kinds import KINDS, Context, RuleError
 from kit.checks.result import CheckResult
-from kit.findings import AnswersError, Finding, format_path
+from kit.findings import AnswersError, Finding, did_you_mean, format_path
 from kit.phrases import plural
 
 CHECKS = KINDS  # the check kinds, by name (kept under its old name for callers)
@@ -157,6 +157,10 @@ def _open_outputs(spec, project_dir: Path, backend, result: Plan, add) -> None:
         return
     result.tables[spec.id] = opened.table
     result.with_joins[spec.id] = opened
+    for j, column in enumerate(spec.slice_by):
+        if column not in opened.table.columns:
+            hint = did_you_mean(column, opened.table.columns)
+            add((*loc, "slice_by", j), f"column {column!r} is not in the outputs or their input{hint}")
 
 
 def _open(source: Source, index: int, project_dir: Path, backend, result: Plan, add) -> None:

@@ -206,8 +206,16 @@ def _of_drift(ev: Evidence, check: CheckResult) -> str:
     return f"{check.id}: {check.detail}"  # each comparison states its threshold
 
 
+def _of_slice(ev: Evidence, check: CheckResult) -> str:
+    return (
+        f"{check.detail}; {say.of(check.failed, check.checked, 'value')} of the slice fail at least twice "
+        "as often as all, over at least 20 outputs with 5 failing; allowed: none"
+    )
+
+
 SENTENCES: dict[str, Callable[[Evidence, CheckResult], str]] = {
     "rule": _of_rule,
+    "slice": _of_slice,
     "output": _of_output,
     "source": _of_source,
     "audit": _of_audit,
