@@ -187,35 +187,45 @@ def length_shows(t, cols, p, ctx) -> dict[str, ibis.Value]:
 
 _MONTHS = {calendar.month_name[i].lower(): i for i in range(1, 13)}
 _MONTH = "|".join(_MONTHS)
-_DATE = re.compile(
-    rf"(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})"
-    rf"|(?P<dmy>\d{{1,2}}) (?P<m1>{_MONTH}) (?P<y1>\d{{4}})"
-    rf"|(?P<m2>{_MONTH}) (?P<d2>\d{{1,2}}),? (?P<y2>\d{{4}})",
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+_IN_WORDS = re.compile(
+    rf"(?P<d1>\d{{1,2}}) (?P<m1>{_MONTH}) (?P<y1>\d{{4}})|(?P<m2>{_MONTH}) (?P<d2>\d{{1,2}}),? (?P<y2>\d{{4}})",
     re.IGNORECASE,
 )
 # a maximal run of digits with optional thousands separators and decimals
-NUMBER = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d])")
+NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?!\d)")
+
+
+def _dates(text: str) -> Iterator[tuple[str, dt.date]]:
+    for match in _ISO.finditer(text):
+        try:
+            yield match.group(0), dt.date.fromisoformat(match.group(0))
+        except ValueError:
+            continue  # not a real date: its digits are read as numbers
+    lowered = text.lower()
+    if not any(month in lowered for month in _MONTHS):  # the month-name search only when one is there
+        return
+    for match in _IN_WORDS.finditer(text):
+        day, month, year = (
+            (match["d1"], match["m1"], match["y1"])
+            if match["d1"]
+            else (match["d2"], match["m2"], match["y2"])
+        )
+        try:
+            yield match.group(0), dt.date(int(year), _MONTHS[month.lower()], int(day))
+        except ValueError:
+            continue
 
 
 def mentions(text: str) -> Iterator[tuple[str, float | dt.date]]:
     """(as written, value) for every date and number of a text; a date's digits are not numbers."""
     rest = text
-    for match in _DATE.finditer(text):
-        try:
-            if match["iso"]:
-                when = dt.date.fromisoformat(match["iso"])
-            elif match["dmy"]:
-                when = dt.date(int(match["y1"]), _MONTHS[match["m1"].lower()], int(match["dmy"]))
-            else:
-                when = dt.date(int(match["y2"]), _MONTHS[match["m2"].lower()], int(match["d2"]))
-        except ValueError:
-            continue  # not a real date: its digits are read as numbers
-        yield match.group(0), when
-        rest = rest.replace(match.group(0), " " * len(match.group(0)), 1)
+    for written, when in _dates(text):
+        yield written, when
+        rest = rest.replace(written, " " * len(written), 1)
     for match in NUMBER.finditer(rest):
         written = match.group(0)
-        number = float(written.replace(",", ""))
-        yield written.rstrip("."), number
+        yield written, float(written.replace(",", ""))
 
 
 def grounding(values: list[Any]) -> tuple[set[float], set[dt.date]]:
