@@ -249,13 +249,14 @@ def grounding(values: list[Any]) -> tuple[set[float], set[dt.date]]:
 
 def ungrounded(text: str | None, values: list[Any]) -> list[str]:
     """What the text mentions that no grounding value holds, as written."""
-    if not text:
-        return []
+    found = list(mentions(str(text))) if text else []
+    if not found:
+        return []  # nothing to ground: the grounding values need not be read
     numbers, dates = grounding(values)
     return [
         written
-        for written, found in mentions(str(text))
-        if not (found in dates if isinstance(found, dt.date) else _known(found, numbers))
+        for written, value in found
+        if not (value in dates if isinstance(value, dt.date) else _known(value, numbers))
     ]
 
 
@@ -277,11 +278,15 @@ def grounded(t, cols, p, ctx) -> kinds.Failing:
     def streamed() -> tuple[int, list[dict]]:
         failed, examples = 0, []
         for batch in datasets.batches(t.select(*shown), BATCH):
-            for row in batch.to_pylist():
-                missing = ungrounded(row[cols[0]], [row[c] for c in cols[1:]])
+            # column by column: one Python list per column is far cheaper than a dict per row
+            values = {name: batch.column(name).to_pylist() for name in shown}
+            texts, grounds = values[cols[0]], [values[c] for c in cols[1:]]
+            for i, text in enumerate(texts):
+                missing = ungrounded(text, [g[i] for g in grounds]) if text else []
                 if missing:
                     failed += 1
                     if len(examples) < MAX_EXAMPLES:
+                        row = {name: values[name][i] for name in shown}
                         examples.append({**row, "ungrounded": ", ".join(missing)})
         return failed, examples
 
