@@ -70,11 +70,16 @@ class Plan:
     broken: dict[int, str] = field(default_factory=dict)  # rule index -> why it cannot run
     read: dict[int, str] = field(default_factory=dict)  # rule index -> key of the table it reads
     with_joins: dict[str, joined.Joined] = field(default_factory=dict)  # key -> table with joins
+    materialize: bool = False  # tables with joins computed once (see plan)
+    temporary: list = field(default_factory=list)  # (table, name) materialized, released after the run
 
 
-def plan(loaded, backend=None, as_of: dt.date | None = None) -> Plan:
+def plan(loaded, backend=None, as_of: dt.date | None = None, materialize: bool = False) -> Plan:
+    """``materialize``: tables with joins (the outputs with their input row, a rule's joins) are
+    computed once into a temporary table of their backend, so a run's several queries (the shared
+    aggregate, examples, grounded's stream) scan it instead of joining again; validate leaves it."""
     answers, document = loaded.answers, loaded.document
-    result = Plan()
+    result = Plan(materialize=materialize)
 
     def add(loc: tuple, message: str) -> None:
         line, column = document.locate(loc)
@@ -84,7 +89,7 @@ def plan(loaded, backend=None, as_of: dt.date | None = None) -> Plan:
         _open(source, i, loaded.project_dir, backend, result, add)
     spec = answers.data_quality.generated_outputs
     if spec is not None:
-        _open_outputs(spec, loaded.project_dir, backend, result, add)
+        _open_outputs(spec, loaded.project_dir, backend, result, add, materialize)
     project = answers.project
     ctx = Context(as_of or project.as_of, project.timezone, result.tables, loaded.project_dir)
     sources = {s.id: s for s in answers.problem_boundaries.data.sources}
@@ -124,7 +129,10 @@ def _compile_on(rule: Rule, i: int, dataset: str, label: str, ctx: Context, resu
         if rule.join:
             key = f"{dataset} join {[(j.dataset, sorted(j.on.items())) for j in rule.join]}"
             if key not in result.with_joins:
-                result.with_joins[key] = joined.joins_of(table, rule.join, result.tables, ("join",))
+                found = joined.joins_of(table, rule.join, result.tables, ("join",))
+                if result.materialize:
+                    found = _materialized(found, result)
+                result.with_joins[key] = found
             table = result.with_joins[key].table
         result.compiled[i] = compile_rule(rule, table, ctx, label)
         result.read[i] = key
@@ -137,7 +145,17 @@ def _compile_on(rule: Rule, i: int, dataset: str, label: str, ctx: Context, resu
             add(base, f"cannot be compiled: {datasets.first_line(exc)}")
 
 
-def _open_outputs(spec, project_dir: Path, backend, result: Plan, add) -> None:
+def _materialized(found: joined.Joined, result: Plan) -> joined.Joined:
+    """The joined table computed once for the run; if the backend refuses, the query as it is."""
+    try:
+        table, name = datasets.materialize(found.table)
+    except Exception:  # the rules' own queries then join each time, and report any real error
+        return found
+    result.temporary.append((table, name))
+    return joined.Joined(table, found.ambiguous)
+
+
+def _open_outputs(spec, project_dir: Path, backend, result: Plan, add, materialize: bool = False) -> None:
     """The generated outputs as a dataset of the engine, under their id; a bad file or join located."""
     loc = ("data_quality", "generated_outputs")
     try:
@@ -155,6 +173,8 @@ def _open_outputs(spec, project_dir: Path, backend, result: Plan, add) -> None:
     except Exception as exc:  # a backend's error, e.g. an unknown table
         add((*loc, "path" if spec.path else "table"), datasets.first_line(exc))
         return
+    if materialize:
+        opened = _materialized(opened, result)
     result.tables[spec.id] = opened.table
     result.with_joins[spec.id] = opened
     for j, column in enumerate(spec.slice_by):
@@ -204,7 +224,7 @@ class RulesReport:
 def run(loaded, as_of: dt.date | None = None, backend=None) -> RulesReport:
     """Run every rule of a loaded project where its source's data lives, as of the run's date
     (the answers' project.as_of when not given)."""
-    prepared = plan(loaded, backend, as_of)
+    prepared = plan(loaded, backend, as_of, materialize=True)
     rules = loaded.answers.data_quality.rules
     results: dict[int, CheckResult] = {
         i: CheckResult(rules[i].id, "rule", 0, 0, rules[i].severity, rules[i].min_pass_rate, error=why)
@@ -213,13 +233,17 @@ def run(loaded, as_of: dt.date | None = None, backend=None) -> RulesReport:
     by_table: dict[str, list[int]] = {}
     for i in prepared.compiled:
         by_table.setdefault(prepared.read[i], []).append(i)
-    for key, indices in by_table.items():
-        table = prepared.with_joins[key].table if key in prepared.with_joins else prepared.tables[key]
-        counted = count(table, [prepared.compiled[i] for i in indices])
-        note = _ambiguity(prepared.with_joins.get(key))
-        for result in counted:
-            result.detail += note
-        results.update(zip(indices, counted, strict=True))
+    try:
+        for key, indices in by_table.items():
+            table = prepared.with_joins[key].table if key in prepared.with_joins else prepared.tables[key]
+            counted = count(table, [prepared.compiled[i] for i in indices])
+            note = _ambiguity(prepared.with_joins.get(key))
+            for result in counted:
+                result.detail += note
+            results.update(zip(indices, counted, strict=True))
+    finally:
+        for table, name in prepared.temporary:
+            datasets.release(table, name)
     return RulesReport([results[i] for i in range(len(rules))], prepared.findings)
 
 
