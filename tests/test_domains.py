@@ -20,6 +20,8 @@ import pytest
 from conftest import EXAMPLES, ROOT, apply_edits, copy_example
 
 from kit.answers import yamlfile
+from kit.checks import families
+from kit.checks.engine.kinds import KINDS
 from kit.cli import main
 from kit.decide.decision import decide
 from kit.decide.evidence import gather
@@ -120,7 +122,7 @@ def test_an_output_check_with_nothing_to_check_is_not_run_and_not_a_guard(tmp_pa
     """The support template has no range, flag or repeated section: those checks would pass on
     nothing, so they are not run, and citing one is a located error."""
     project = copy_example("support_answers", tmp_path)
-    assert {c.id for c in gather(project).output_results} == {
+    assert {c.id for c in gather(project).checks_of(families.OUTPUTS)} == {
         "output.sections_present",
         "output.values_match",
         "output.numbers_grounded",
@@ -262,7 +264,7 @@ def test_job_adverts_rules_find_exactly_the_planted_rows() -> None:
     ev = gather(ADVERTS)
     frame = pd.read_csv(ADVERTS / "data" / "requisitions.csv")
     adverts = len((ADVERTS / "outputs" / "drafted_adverts.jsonl").read_text(encoding="utf-8").splitlines())
-    for result in ev.rule_results:
+    for result in ev.checks_of(families.RULES):
         # counts exact; the examples (the engine never holds every failing row) only planted rows
         if result.id in ADVERT_RULE_TRUTH:
             planted, key, rows = PLANTED["adverts"][ADVERT_RULE_TRUTH[result.id]], "report_id", adverts
@@ -281,7 +283,7 @@ def planted_rows(rule_id: str) -> list[str]:
 
 
 def test_job_adverts_word_list_examples_name_the_phrase_they_hit() -> None:
-    result = next(r for r in gather(ADVERTS).rule_results if r.id == "inclusive_wording")
+    result = next(r for r in gather(ADVERTS).checks_of(families.RULES) if r.id == "inclusive_wording")
     listed = (ADVERTS / "inclusive_language.txt").read_text(encoding="utf-8").lower()
     for example in result.examples:
         assert example["hit"] in listed.splitlines()
@@ -290,7 +292,7 @@ def test_job_adverts_word_list_examples_name_the_phrase_they_hit() -> None:
 
 def test_job_adverts_output_checks_find_exactly_the_planted_adverts() -> None:
     ev = gather(ADVERTS)
-    for result in ev.output_results:
+    for result in ev.checks_of(families.OUTPUTS):
         assert sorted(result.failing) == PLANTED["adverts"].get(OUTPUT_TRUTH.get(result.id), []), result.id
 
 
@@ -389,7 +391,6 @@ def test_notebook_prose_names_no_check_kind_role_or_domain_of_its_own() -> None:
     import nbformat
 
     from kit.checks.outputs import OUTPUT_CHECKS
-    from kit.checks.rules import CHECKS
     from kit.decide.team import expected_roles
     from kit.paths import NOTEBOOKS
 
@@ -400,7 +401,7 @@ def test_notebook_prose_names_no_check_kind_role_or_domain_of_its_own() -> None:
         prose = " ".join(
             c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"
         )
-        named = [k for k in [*CHECKS, *OUTPUT_CHECKS, *roles] if re.search(rf"\b{re.escape(k)}\b", prose)]
+        named = [k for k in [*KINDS, *OUTPUT_CHECKS, *roles] if re.search(rf"\b{re.escape(k)}\b", prose)]
         assert not named, f"{path.name} types {named} into its prose"
         for terms in VOCABULARY.values():
             assert not [t for t in terms if re.search(t, prose, re.IGNORECASE)], path.name
@@ -414,10 +415,9 @@ def cell(value: str, html: str) -> bool:
 def test_guide_tables_list_every_kind_the_kit_runs() -> None:
     from kit import guide
     from kit.checks.outputs import OUTPUT_CHECKS
-    from kit.checks.rules import CHECKS
 
     kinds, outputs = str(guide.check_kinds()), str(guide.output_checks())
-    assert all(cell(k, kinds) for k in CHECKS) and f"The {len(CHECKS)} rule kinds" in kinds
+    assert all(cell(k, kinds) for k in KINDS) and f"The {len(KINDS)} rule kinds" in kinds
     assert all(cell(k, outputs) for k in OUTPUT_CHECKS)
     roles = str(guide.roles(ADVERTS))
     assert "<td>equality and inclusion</td><td>Aylin Demir</td>" in roles
@@ -429,19 +429,19 @@ def test_guide_shows_the_projects_own_answers_even_while_they_are_invalid(tmp_pa
     project = copy_example("job_adverts", tmp_path)
     apply_edits(project, {"project.colour": "blue", "data_quality.rules[0].severity": "fatal"})
     shown = str(guide.unacceptable_outputs(project))
-    assert "5 unacceptable outputs" in shown and cell("wrong_pay", shown)
+    assert "7 unacceptable outputs" in shown and cell("wrong_pay", shown)
     assert "requisitions.salary_min" in str(guide.template_fields(project))
     (project / "answers.yaml").write_text("project: [unclosed\n", encoding="utf-8")
     assert "none yet" in str(guide.sources(project))
 
 
 def test_wbk_kinds_lists_every_rule_kind_and_output_check(capsys) -> None:
+    from kit.checks.engine.kinds import KINDS
     from kit.checks.outputs import OUTPUT_CHECKS
-    from kit.checks.rules import CHECKS
 
     assert main(["kinds"]) == 0
     listed = {line.split()[0] for line in capsys.readouterr().out.splitlines() if line.startswith("  ")}
-    assert listed == set(CHECKS) | set(OUTPUT_CHECKS)
+    assert listed == set(KINDS) | set(OUTPUT_CHECKS) | {"blocker", "condition", "warning"}
 
 
 # --- where outputs fail: slices ----------------------------------------------------------------
@@ -474,8 +474,10 @@ def test_a_slice_that_fails_far_more_often_is_a_condition_with_its_numbers(tmp_p
     )
     assert expected == ["Technology"]
     ev = gather(project)
-    [result] = [c for c in ev.family("slice") if c.id == "slice.inclusive_wording.input.department"]
-    rows = {r["value"]: (r["outputs"], r["failing"]) for r in result.details["rows"]}
+    [result] = [
+        c for c in ev.checks_of(families.SLICES) if c.id == "slice.inclusive_wording.input.department"
+    ]
+    rows = {r["value"]: (r["outputs"], r["failing"]) for r in result.judged.rows}
     assert rows == {d: (len(v), sum(v)) for d, v in by_department.items()}
     assert result.failed == 1 and "input.department = Technology" in result.detail
     texts = {c.evidence: c.text for c in decide(ev).conditions}

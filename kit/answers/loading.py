@@ -14,10 +14,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
 
-from kit.answers import yamlfile
-from kit.answers.schema import Answers
+from kit.answers import frameworks, yamlfile
+from kit.answers.schema import RENAMED_SEVERITIES, SEVERITIES, Answers
 from kit.atomic import write_atomic
-from kit.findings import AnswersError, Finding, format_path, parse_path
+from kit.findings import AnswersError, Finding, did_you_mean, format_path, parse_path
 
 ANSWERS_NAME = "answers.yaml"
 
@@ -191,6 +191,20 @@ def _inner_model(annotation: Any) -> Any:
 # --- cross-references: kept out of pydantic validators so each reports its own reason ---------
 
 
+def _renamed_severities(data: Any) -> list[tuple[int, str]]:
+    """(rule index, old word) of every rule whose severity is written with an old name: the model
+    only sees the new word, so the file as written is read here."""
+    dq = data.get("data_quality") if isinstance(data, dict) else None
+    rules = dq.get("rules") if isinstance(dq, dict) else None
+    return [
+        (i, rule["severity"])
+        for i, rule in enumerate(rules if isinstance(rules, list) else [])
+        if isinstance(rule, dict)
+        and isinstance(rule.get("severity"), str)
+        and rule["severity"] in RENAMED_SEVERITIES
+    ]
+
+
 def check_references(answers: Answers, document: yamlfile.Document) -> list[Finding]:
     findings: list[Finding] = []
 
@@ -220,20 +234,20 @@ def check_references(answers: Answers, document: yamlfile.Document) -> list[Find
         if rule.dataset not in datasets:
             add(
                 ("data_quality", "rules", i, "dataset"),
-                f"no source with id {rule.dataset!r}{_hint(rule.dataset, datasets)}",
+                f"no source with id {rule.dataset!r}{did_you_mean(rule.dataset, sorted(datasets))}",
             )
         for j, item in enumerate(rule.join):
             if item.dataset not in sources:
                 add(
                     ("data_quality", "rules", i, "join", j, "dataset"),
-                    f"no source with id {item.dataset!r}{_hint(item.dataset, sources)}",
+                    f"no source with id {item.dataset!r}{did_you_mean(item.dataset, sorted(sources))}",
                 )
     if outputs:
         for j, item in enumerate(outputs.joins):
             if item.dataset not in sources:
                 add(
                     ("data_quality", "generated_outputs", "joins", j, "dataset"),
-                    f"no source with id {item.dataset!r}{_hint(item.dataset, sources)}",
+                    f"no source with id {item.dataset!r}{did_you_mean(item.dataset, sorted(sources))}",
                 )
         if outputs.id in sources:
             add(("data_quality", "generated_outputs", "id"), f"{outputs.id!r} is already a source's id")
@@ -271,6 +285,14 @@ def check_references(answers: Answers, document: yamlfile.Document) -> list[Find
             f"source {dq.generated_outputs.input_dataset!r} has no sample file or table to check the outputs against",
         )
 
+    for i, old in _renamed_severities(document.data):
+        new = RENAMED_SEVERITIES[old]
+        add(
+            ("data_quality", "rules", i, "severity"),
+            f"{old!r} is the old name of {new!r} ({SEVERITIES[new]}); write severity: {new}",
+            "warning",
+        )
+
     for i, item in enumerate(dq.unacceptable_outputs):
         if not item.caught_by:
             add(
@@ -279,6 +301,7 @@ def check_references(answers: Answers, document: yamlfile.Document) -> list[Find
                 "warning",
             )
 
+    findings += frameworks.answer_findings(answers, document)
     project_dir = document.path.parent
     for i, source in enumerate(pb.data.sources):
         if source.sample and not _sample_exists(project_dir, source.sample):
@@ -293,11 +316,6 @@ def _sample_exists(project_dir: Path, sample: str) -> bool:
     if glob.has_magic(sample):
         return any(p.is_file() for p in project_dir.glob(sample))
     return (project_dir / sample).is_file()
-
-
-def _hint(value: str, choices: set[str]) -> str:
-    close = difflib.get_close_matches(value, sorted(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 # --- completeness ----------------------------------------------------------------------------

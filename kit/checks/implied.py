@@ -341,13 +341,11 @@ def count(o: Outputs) -> list[CheckResult]:
         try:
             failed, ids = _failing(build(o))
         except Exception as exc:  # a rule that cannot run is an error, never a pass
-            results.append(could_not_run(check_id, "output", exc))
+            results.append(could_not_run(check_id, exc))
             continue
         examples = [{o.id_column: i} for i in ids[:MAX_EXAMPLES]]
         detail = f"{meaning} (a rule the output template implies)"
-        results.append(
-            CheckResult(check_id, "output", checked, failed, detail=detail, examples=examples, failing=ids)
-        )
+        results.append(CheckResult(check_id, checked, failed, detail=detail, examples=examples, failing=ids))
     return results
 
 

@@ -8,8 +8,11 @@ validate) reports what it found, and ``run`` counts the rules that compiled.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,9 +29,6 @@ from kit.checks.engine.kinds import KINDS, Context, RuleError
 from kit.checks.result import CheckResult
 from kit.findings import AnswersError, Finding, did_you_mean, format_path
 from kit.phrases import plural
-
-CHECKS = KINDS  # the check kinds, by name (kept under its old name for callers)
-
 
 # --- declarations: every problem located in the answers file -----------------------------------
 
@@ -70,16 +70,39 @@ class Plan:
     broken: dict[int, str] = field(default_factory=dict)  # rule index -> why it cannot run
     read: dict[int, str] = field(default_factory=dict)  # rule index -> key of the table it reads
     with_joins: dict[str, joined.Joined] = field(default_factory=dict)  # key -> table with joins
-    materialize: bool = False  # tables with joins computed once (see plan)
-    temporary: list = field(default_factory=list)  # (table, name) materialized, released after the run
 
 
-def plan(loaded, backend=None, as_of: dt.date | None = None, materialize: bool = False) -> Plan:
-    """``materialize``: tables with joins (the outputs with their input row, a rule's joins) are
-    computed once into a temporary table of their backend, so a run's several queries (the shared
-    aggregate, examples, grounded's stream) scan it instead of joining again; validate leaves it."""
+# Plans made inside a ``prepared()`` block, by loaded project and date: the declaration findings
+# and the run of one gathering share one, so each source is opened (a CSV parsed) once, not twice.
+_PREPARED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("wbk_prepared_plans", default=None)
+
+
+@contextlib.contextmanager
+def prepared() -> Iterator[None]:
+    """Within the block, ``plan`` is made once per loaded project and date and then reused."""
+    token = _PREPARED.set({})
+    try:
+        yield
+    finally:
+        _PREPARED.reset(token)
+
+
+def plan(loaded, backend=None, as_of: dt.date | None = None) -> Plan:
+    """Every source of a loaded project opened and every rule compiled, as of ``as_of`` (the
+    answers' project.as_of when not given)."""
+    day = as_of or loaded.answers.project.as_of
+    plans = _PREPARED.get() if backend is None else None
+    if plans is None:
+        return _plan(loaded, backend, day)
+    key = (id(loaded), str(day))
+    if key not in plans:
+        plans[key] = (loaded, _plan(loaded, backend, day))  # the loaded kept: its id stays its own
+    return plans[key][1]
+
+
+def _plan(loaded, backend, as_of: dt.date) -> Plan:
     answers, document = loaded.answers, loaded.document
-    result = Plan(materialize=materialize)
+    result = Plan()
 
     def add(loc: tuple, message: str) -> None:
         line, column = document.locate(loc)
@@ -89,9 +112,9 @@ def plan(loaded, backend=None, as_of: dt.date | None = None, materialize: bool =
         _open(source, i, loaded.project_dir, backend, result, add)
     spec = answers.data_quality.generated_outputs
     if spec is not None:
-        _open_outputs(spec, loaded.project_dir, backend, result, add, materialize)
+        _open_outputs(spec, loaded.project_dir, backend, result, add)
     project = answers.project
-    ctx = Context(as_of or project.as_of, project.timezone, result.tables, loaded.project_dir)
+    ctx = Context(as_of, project.timezone, result.tables, loaded.project_dir)
     sources = {s.id: s for s in answers.problem_boundaries.data.sources}
     for i, rule in enumerate(answers.data_quality.rules):
         base = ("data_quality", "rules", i)
@@ -130,8 +153,6 @@ def _compile_on(rule: Rule, i: int, dataset: str, label: str, ctx: Context, resu
             key = f"{dataset} join {[(j.dataset, sorted(j.on.items())) for j in rule.join]}"
             if key not in result.with_joins:
                 found = joined.joins_of(table, rule.join, result.tables, ("join",))
-                if result.materialize:
-                    found = _materialized(found, result)
                 result.with_joins[key] = found
             table = result.with_joins[key].table
         result.compiled[i] = compile_rule(rule, table, ctx, label)
@@ -145,17 +166,7 @@ def _compile_on(rule: Rule, i: int, dataset: str, label: str, ctx: Context, resu
             add(base, f"cannot be compiled: {datasets.first_line(exc)}")
 
 
-def _materialized(found: joined.Joined, result: Plan) -> joined.Joined:
-    """The joined table computed once for the run; if the backend refuses, the query as it is."""
-    try:
-        table, name = datasets.materialize(found.table)
-    except Exception:  # the rules' own queries then join each time, and report any real error
-        return found
-    result.temporary.append((table, name))
-    return joined.Joined(table, found.ambiguous)
-
-
-def _open_outputs(spec, project_dir: Path, backend, result: Plan, add, materialize: bool = False) -> None:
+def _open_outputs(spec, project_dir: Path, backend, result: Plan, add) -> None:
     """The generated outputs as a dataset of the engine, under their id; a bad file or join located."""
     loc = ("data_quality", "generated_outputs")
     try:
@@ -173,8 +184,6 @@ def _open_outputs(spec, project_dir: Path, backend, result: Plan, add, materiali
     except Exception as exc:  # a backend's error, e.g. an unknown table
         add((*loc, "path" if spec.path else "table"), datasets.first_line(exc))
         return
-    if materialize:
-        opened = _materialized(opened, result)
     result.tables[spec.id] = opened.table
     result.with_joins[spec.id] = opened
     for j, column in enumerate(spec.slice_by):
@@ -224,26 +233,24 @@ class RulesReport:
 def run(loaded, as_of: dt.date | None = None, backend=None) -> RulesReport:
     """Run every rule of a loaded project where its source's data lives, as of the run's date
     (the answers' project.as_of when not given)."""
-    prepared = plan(loaded, backend, as_of, materialize=True)
+    prepared = plan(loaded, backend, as_of)
     rules = loaded.answers.data_quality.rules
     results: dict[int, CheckResult] = {
-        i: CheckResult(rules[i].id, "rule", 0, 0, rules[i].severity, rules[i].min_pass_rate, error=why)
+        i: CheckResult(
+            rules[i].id, 0, 0, rules[i].severity, rules[i].min_pass_rate, error=why, judged=rules[i]
+        )
         for i, why in prepared.broken.items()
     }
     by_table: dict[str, list[int]] = {}
     for i in prepared.compiled:
         by_table.setdefault(prepared.read[i], []).append(i)
-    try:
-        for key, indices in by_table.items():
-            table = prepared.with_joins[key].table if key in prepared.with_joins else prepared.tables[key]
-            counted = count(table, [prepared.compiled[i] for i in indices])
-            note = _ambiguity(prepared.with_joins.get(key))
-            for result in counted:
-                result.detail += note
-            results.update(zip(indices, counted, strict=True))
-    finally:
-        for table, name in prepared.temporary:
-            datasets.release(table, name)
+    for key, indices in by_table.items():
+        table = prepared.with_joins[key].table if key in prepared.with_joins else prepared.tables[key]
+        counted = count(table, [prepared.compiled[i] for i in indices])
+        note = _ambiguity(prepared.with_joins.get(key))
+        for result in counted:
+            result.detail += note
+        results.update(zip(indices, counted, strict=True))
     return RulesReport([results[i] for i in range(len(rules))], prepared.findings)
 
 
@@ -278,7 +285,9 @@ def run_on_table(
             compiled[i] = compile_rule(rule, table, ctx)
         except Exception as exc:  # a rule that cannot be compiled is an error, never a pass
             message = str(exc) if isinstance(exc, RuleError) else datasets.first_line(exc)
-            results[i] = CheckResult(rule.id, "rule", 0, 0, rule.severity, rule.min_pass_rate, error=message)
+            results[i] = CheckResult(
+                rule.id, 0, 0, rule.severity, rule.min_pass_rate, error=message, judged=rule
+            )
     results.update(zip(compiled, count(table, list(compiled.values())), strict=True))
     return [results[i] for i in range(len(rules))]
 

@@ -11,6 +11,7 @@ queries, so neither is sliced.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from kit import phrases
 from kit.checks import rules
@@ -19,6 +20,17 @@ from kit.checks.engine.kinds import KINDS
 from kit.checks.result import CheckResult, could_not_run
 
 MIN_OUTPUTS, MIN_FAILING, RATIO = 20, 5, 2.0
+
+
+@dataclass(frozen=True)
+class Sliced:
+    """What a slice check measured: the rule, the column, all outputs' rate, and per value
+    {value, outputs, failing, rate, ratio} (for the record's chart and table)."""
+
+    rule: str
+    column: str
+    overall: float
+    rows: list[dict]
 
 
 def sliced_rules(answers) -> list:
@@ -59,7 +71,7 @@ def run(loaded, as_of: dt.date | None = None) -> list[CheckResult]:
                 table = prepared.tables[spec.id]
                 out.append(_slice(check_id, compiled, table, column, noun))
             except Exception as exc:  # a slice that cannot be counted is an error, never a pass
-                out.append(could_not_run(check_id, "slice", exc))
+                out.append(could_not_run(check_id, exc))
     return out
 
 
@@ -109,12 +121,5 @@ def _slice(check_id: str, compiled, table, column: str, noun: str) -> CheckResul
         )
     else:
         detail = f"no value of {column} fails {compiled.rule.id} twice as often as all {_many(noun)}"
-    return CheckResult(
-        check_id,
-        "slice",
-        len(rows),
-        len(worst),
-        "warning",
-        detail=detail,
-        details={"rule": compiled.rule.id, "column": column, "overall": overall, "rows": rows},
-    )
+    measured = Sliced(compiled.rule.id, column, overall, rows)
+    return CheckResult(check_id, len(rows), len(worst), "condition", detail=detail, judged=measured)

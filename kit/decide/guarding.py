@@ -28,7 +28,7 @@ class GuardRow:
 
 
 def matrix(ev: Evidence) -> list[GuardRow]:
-    results = {c.id: c for c in ev.rule_results + ev.output_results}
+    results = {c.id: c for c in ev.data_quality_checks}
     members = {row["role"]: row for row in ev.team.matrix}
     audits = {a.id: a for a in ev.audits}
     rows = []

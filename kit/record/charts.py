@@ -294,7 +294,12 @@ def bias_shares(anchor: str, measures) -> Chart:
 def slice_rates(anchor: str, check) -> Chart:
     """An output rule's failure rate per value of a slice column; the dashed line is twice the rate
     of all outputs, the line a slice must reach (with 20 outputs and 5 failing) to be a condition."""
-    found = check.details or {}
+    sliced = check.judged
+    found = (
+        {"rule": sliced.rule, "column": sliced.column, "overall": sliced.overall, "rows": sliced.rows}
+        if sliced
+        else {}
+    )
     overall = found.get("overall", 0.0)
     rows = [
         Row(

@@ -54,12 +54,8 @@ def _columnar_dir() -> Path:
 
 def connect(name: str, project_dir: Path) -> BaseBackend:
     """The backend of a named connection (defined beside the answers, never inside them)."""
-    try:
-        from kit.checks.engine import connections
-    except ImportError:  # the connections module arrives with the database backends
-        raise SourceError(
-            f"connection {name!r}: database connections are not available in this build"
-        ) from None
+    from kit.checks.engine import connections  # imported when a source first names a connection
+
     return connections.connect(name, project_dir)
 
 
@@ -257,22 +253,6 @@ def scalar(expr: ibis.Scalar):
 
 def rows(table: ibis.Table) -> list[dict]:
     return table.to_pyarrow().to_pylist()
-
-
-def materialize(table: ibis.Table) -> tuple[ibis.Table, str | None]:
-    """The table computed once into a temporary table of embedded DuckDB (and its name, for
-    ``release``), so later queries scan it instead of computing it again. Other backends keep the
-    query as it is: a temporary table there needs rights a read-only role may lack."""
-    con = table.get_backend()
-    if con.name != "duckdb":
-        return table, None
-    name = f"wbk_joined_{uuid.uuid4().hex}"
-    return con.create_table(name, table, temp=True), name
-
-
-def release(table: ibis.Table, name: str | None) -> None:
-    if name:  # Ibis 12's drop_table on DuckDB 2 can emit a bare DROP; name it ourselves
-        table.get_backend().raw_sql(f'DROP TABLE IF EXISTS "{name}"')
 
 
 def batches(table: ibis.Table, size: int):

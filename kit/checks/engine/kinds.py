@@ -1,7 +1,9 @@
 """The check kinds, as data. Each kind declares its parameters (a pydantic model, and so its JSON
 Schema), how many columns it reads, a one-line meaning rendered with the rule's own values, and
 either a row predicate (True = the row passes) or, for kinds that look at more than one row, a
-query of its failing rows. Adding a kind touches this table and its tests, nothing else.
+query of its failing rows, and what a failing row does, in words (the record's condition or
+blocker). Adding a kind touches this table and its tests, nothing else: a kind cannot ship
+without its sentence (tests/test_house.py walks the table).
 
 NULL semantics: a NULL value passes every kind but ``not_null`` (a missing value is counted once,
 by the rule written for it); a predicate that still comes out NULL counts as a failure, except for
@@ -167,10 +169,6 @@ def code(text: str) -> str:
 
 def _names(columns: list[str]) -> str:
     return phrases.listing(columns)
-
-
-def _a(word: str) -> str:
-    return f"{'an' if word[:1].lower() in 'aeio' else 'a'} {word}"
 
 
 def _one_of(values: list[Any]) -> str:
@@ -380,7 +378,7 @@ def _bounds(p: Between) -> str:
 def _fresh_meaning(cols, p, ctx):
     limit = temporal.cutoff(ctx.as_of, p.days, ctx.timezone)
     return (
-        f"{_a(cols[0])} no older than {phrases.plural(p.days, 'day')} before {ctx.as_of.isoformat()} 00:00 "
+        f"{phrases.a(cols[0])} no older than {phrases.plural(p.days, 'day')} before {ctx.as_of.isoformat()} 00:00 "
         f"{ctx.timezone}: on or after {limit.stated()}"
     )
 
@@ -400,18 +398,67 @@ def _row_count_meaning(cols, p, ctx):
     )
 
 
+# --- failures: what a failing row does, a verb agreeing with the failing count and the rest ----
+# "37 of 3,013 claims (1.2 %) have | an incident_date older than 365 days before 2026-11-24"
+
+LONGEST_VALUE_LIST = 6  # longer allowed-value lists are counted, not spelled out
+
+
+def _values(values: list[Any]) -> str:
+    if len(values) > LONGEST_VALUE_LIST:
+        return f"the {phrases.plural(len(values), 'allowed value')}"
+    return phrases.listing([str(v) for v in values], "or")
+
+
+def _range(p: Between) -> str:
+    if p.min is not None and p.max is not None:
+        return f"from {phrases.number(p.min)} to {phrases.number(p.max)}"
+    return (
+        f"of at least {phrases.number(p.min)}" if p.min is not None else f"of at most {phrases.number(p.max)}"
+    )
+
+
+def _fresh_failure(cols, p, ctx, noun):
+    return "have", f"{phrases.a(cols[0])} older than {phrases.days(p.days)} before {phrases.date(ctx.as_of)}"
+
+
+def _compare_failure(cols, p, ctx, noun):
+    right = cols[1] if len(cols) == 2 else repr(p.value) if isinstance(p.value, str) else str(p.value)
+    return "fail", f"{cols[0]} {p.op} {right}"
+
+
+def _row_count_failure(cols, p, ctx, noun):
+    if p.min is not None and p.max is not None:
+        size = f"from {phrases.number(p.min)} to {phrases.plural(p.max, noun)}"
+    else:
+        size = (
+            f"at least {phrases.plural(p.min, noun)}"
+            if p.min is not None
+            else f"at most {phrases.plural(p.max, noun)}"
+        )
+    return "fail", f"the size required of the dataset: {size}"
+
+
 @dataclass(frozen=True)
 class Kind:
     params: type[BaseModel]
     columns: tuple[int, int | None]  # at least, at most (None: any number)
     meaning: Callable[[list[str], Any, Context], str]
+    # failure(columns, params, ctx, noun) -> (verb, rest): the verb agrees with the failing count
+    # (kit.phrases.verb), the rest uses the rule's values, the row noun and ctx.as_of (the run's day).
+    failure: Callable[[list[str], Any, Context, str], tuple[str, str]]
     passes: Callable[..., ibis.BooleanValue] | None = None  # row-level: True = the row passes
     failing: Callable[..., Failing] | None = None  # set-level: a query of its own
-    about: str = ""  # one line for `wbk kinds`: what the kind checks and its params
+    reads: Callable[[Any], list[str]] = lambda params: []  # columns read beyond ``columns``
+    # A rule of this kind as a user writes it, (columns, params): what `wbk kinds` and step 2 show.
+    example: tuple[tuple[str, ...], dict[str, Any]] = ((), {})
     # What an example row shows besides its columns (e.g. the word a text held), by name.
     shows: Callable[..., dict[str, ibis.Value]] | None = None
-    # The failure sentence: (verb agreeing with the failing count, rest) from columns, params, ctx, noun.
-    failure: Callable[[list[str], Any, Context, str], tuple[str, str]] | None = None
+
+    def example_meaning(self, as_of: dt.date = dt.date(2026, 11, 1)) -> str:
+        """The meaning of the example rule: "a unit that is one of mg/dL or mmol/L"."""
+        columns, params = self.example
+        return self.meaning(list(columns), self.params.model_validate(params), Context(as_of))
 
 
 KINDS: dict[str, Kind] = {
@@ -419,8 +466,9 @@ KINDS: dict[str, Kind] = {
         NoParams,
         (1, None),
         lambda c, p, x: f"{_names(c)} {'has' if len(c) == 1 else 'have'} a value",
+        lambda c, p, x, noun: ("have", f"no value in {phrases.listing(c, 'or')}"),
         passes=_not_null,
-        about="every column named has a value",
+        example=(("unit",), {}),
     ),
     "unique": Kind(
         NoParams,
@@ -428,36 +476,41 @@ KINDS: dict[str, Kind] = {
         lambda c, p, x: (
             f"each {c[0]} occurs once" if len(c) == 1 else f"each combination of {_names(c)} occurs once"
         ),
+        lambda c, p, x, noun: ("repeat", f"the {_names(c)} of an earlier {noun}"),
         failing=_unique,
-        about="each value (or combination of the columns) occurs once",
+        example=(("result_id",), {}),
     ),
     "in_set": Kind(
         InSet,
         (1, 1),
-        lambda c, p, x: f"{_a(c[0])} that is {_one_of(p.values)}",
+        lambda c, p, x: f"{phrases.a(c[0])} that is {_one_of(p.values)}",
+        lambda c, p, x, noun: ("have", f"{phrases.a(c[0])} other than {_values(p.values)}"),
         passes=_in_set,
-        about="the value is one of params.values",
+        example=(("unit",), {"values": ["mg/dL", "mmol/L"]}),
     ),
     "between": Kind(
         Between,
         (1, 1),
-        lambda c, p, x: f"{_a(c[0])} that is a number {_bounds(p)}",
+        lambda c, p, x: f"{phrases.a(c[0])} that is a number {_bounds(p)}",
+        lambda c, p, x, noun: ("have", f"{phrases.a(c[0])} that is not a number {_range(p)}"),
         passes=_between,
-        about="the value is a number within params.min and/or params.max",
+        example=(("value",), {"min": 0, "max": 1000}),
     ),
     "matches": Kind(
         Matches,
         (1, 1),
-        lambda c, p, x: f"{_a(c[0])} matching {code(p.pattern)} in full",
+        lambda c, p, x: f"{phrases.a(c[0])} matching {code(p.pattern)} in full",
+        lambda c, p, x, noun: ("have", f"{phrases.a(c[0])} that does not match {p.pattern}"),
         passes=_matches,
-        about="the value matches the regular expression params.pattern in full",
+        example=(("test_code",), {"pattern": r"\d+-\d"}),
     ),
     "fresh_within": Kind(
         FreshWithin,
         (1, 1),
         _fresh_meaning,
+        _fresh_failure,
         passes=_fresh_within,
-        about="the date is no older than params.days before as_of",
+        example=(("collected_on",), {"days": 365}),
     ),
     "consistent_flag": Kind(
         FlagLetters,
@@ -465,74 +518,77 @@ KINDS: dict[str, Kind] = {
         lambda c, p, x: (
             f"{c[0]} agrees with {c[1]} against {c[2]}-{c[3]}: {p.low} below, {p.normal} within, {p.high} above"
         ),
+        lambda c, p, x, noun: ("have", f"{phrases.a(c[0])} that disagrees with {c[1]} against {c[2]}-{c[3]}"),
         passes=_consistent_flag,
-        about="columns flag, value, low, high: the flag says L/N/H as the value stands to the range",
+        example=(("flag", "value", "range_low", "range_high"), {}),
     ),
     "compare": Kind(
         Compare,
         (1, 2),
         _compare_meaning,
+        _compare_failure,
         passes=_compare,
-        about="column op column, or column op params.value (op: < <= == != >= >)",
+        example=(("reported_date", "incident_date"), {"op": ">="}),
     ),
     "references": Kind(
         References,
         (1, 1),
         lambda c, p, x: f"every {c[0]} exists in {p.dataset}.{p.column}",
+        lambda c, p, x, noun: ("have", f"{phrases.a(c[0])} found nowhere in {p.dataset}.{p.column}"),
         failing=_references,
-        about="every value exists in params.dataset's params.column",
+        example=(("patient_id",), {"dataset": "patients", "column": "id"}),
     ),
     "row_count": Kind(
         RowCount,
         (0, 0),
         _row_count_meaning,
+        _row_count_failure,
         failing=_row_count,
-        about="the dataset holds between params.min and params.max rows",
+        example=((), {"min": 100}),
     ),
     "expression": Kind(
         Expression,
         (0, None),
         lambda c, p, x: f"rows satisfy {code(p.sql)}",
+        lambda c, p, x, noun: ("fail", p.sql),
         passes=_expression,
-        about="each row satisfies the SQL condition params.sql",
+        reads=lambda p: expression.columns(p.sql),
+        example=((), {"sql": "amount > 0 OR status = 'void'"}),
     ),
     # generated text (kit.checks.engine.text)
     "contains_none": Kind(
         text.ContainsNone,
         (1, 1),
         text.none_meaning,
+        text.none_failure,
         passes=text.contains_none,
         shows=text.contains_none_shows,
-        failure=text.none_failure,
-        about="text holds none of params.words (or the words of words_file, a file of the project, one word or "
-        "phrase a line) as whole words, case-insensitive unless case: sensitive, and matches none of "
-        "params.patterns (regular expressions searched as written); each example names what it hit",
+        example=(("sections.body.text",), {"words_file": "banned_words.txt", "patterns": [r"\d{3} \d{4}"]}),
     ),
     "contains_all": Kind(
         text.ContainsAll,
         (1, 1),
         text.all_meaning,
+        text.all_failure,
         passes=text.contains_all,
         shows=text.contains_all_shows,
-        failure=text.all_failure,
-        about="text holds every one of params.phrases (e.g. a required disclaimer); examples name a missing one",
+        example=(("sections.body.text",), {"phrases": ["see our delay policy"]}),
     ),
     "length": Kind(
         text.Length,
         (1, 1),
         text.length_meaning,
+        text.length_failure,
         passes=text.length,
         shows=text.length_shows,
-        failure=text.length_failure,
-        about="text within params.min_words, max_words, min_chars, max_chars",
+        example=(("sections.body.text",), {"min_words": 5, "max_words": 80}),
     ),
     "grounded": Kind(
         text.Grounded,
         (2, None),
         text.grounded_meaning,
+        text.grounded_failure,
         failing=text.grounded,
-        failure=text.grounded_failure,
-        about="columns: the text, then the columns that ground it; every number and date in the text equals a "
-        "value of one of them in the same row (1,200 = 1200; 45.0 = 45; 2026-11-01 = 1 November 2026)",
+        example=(("sections.body.text", "input.dep_delay", "input.flight_date"), {}),
     ),
 }
