@@ -206,7 +206,7 @@ def engine(folder: Path) -> dict[str, int]:
     carriers = datasets.open_data(folder, "carriers.csv")
     table = joined.join(outputs, [(joined.INPUT, departures, {"record_id": "record_id"})]).table
     table = joined.join(table, [("carriers", carriers, {"carrier": "carrier"})], prefix="input.").table
-    rules = [Rule(dataset="outputs", severity="blocking", **r) for r in RULES]
+    rules = [Rule(dataset="outputs", severity="condition", **r) for r in RULES]
     results = run_on_table(rules, table, AS_OF)
     found = implied.Outputs(
         outputs,

@@ -80,13 +80,13 @@ RULES = [
         "columns": ["sections.body.text"],
         "check": "contains_none",
         "params": {"words_file": "promises.txt"},
-        "severity": "blocking",
+        "severity": "condition",
     },
     {
         "id": "cancelled_not_delayed",
         "dataset": "notices",
         "check": "expression",
-        "severity": "blocking",
+        "severity": "condition",
         "params": {"sql": "NOT (input.cancelled AND lower(sections.body.text) LIKE '%delayed%')"},
     },
     {
@@ -95,7 +95,7 @@ RULES = [
         "columns": ["sections.route.destination", "airports.name"],
         "check": "compare",
         "params": {"op": "=="},
-        "severity": "blocking",
+        "severity": "condition",
     },
     {
         "id": "no_contact",
@@ -103,7 +103,7 @@ RULES = [
         "columns": ["sections.body.text"],
         "check": "contains_none",
         "params": {"patterns": ["[+]?[0-9][0-9 ]{7,}[0-9]", "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+[.][A-Za-z.]+"]},
-        "severity": "blocking",
+        "severity": "condition",
     },
 ]
 

@@ -278,7 +278,7 @@ def _catcher_findings(loaded) -> list[Finding]:
     for i, item in enumerate(dq.unacceptable_outputs):
         for j, ref in enumerate(item.caught_by):
             loc = ("data_quality", "unacceptable_outputs", i, "caught_by", j)
-            if guards.parse(ref).kind != "check":
+            if guards.parse(ref).kind != guards.CHECK:
                 why = guards.problem(ref, loaded.answers, rules_ids | output_ids)
                 out += [loaded.document.finding(loc, why)] if why else []
             elif ref in output_ids and not dq.generated_outputs:
@@ -289,9 +289,8 @@ def _catcher_findings(loaded) -> list[Finding]:
                 out.append(loaded.document.finding(loc, message))
             elif ref not in rules_ids | output_ids:
                 hint = did_you_mean(ref, sorted(rules_ids | output_ids))
-                message = (
-                    f"{ref!r} is neither a rule id nor an output check (nor review:<role>, audit:<id>){hint}"
-                )
+                guards_too = "" if hint else "; a person or an audit is written review:<role>, audit:<id>"
+                message = f"{ref!r} is neither a rule id nor an output check{hint}{guards_too}"
                 out.append(loaded.document.finding(loc, message))
     return out + _citation_findings(loaded)
 

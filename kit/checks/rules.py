@@ -112,7 +112,8 @@ def _plan(loaded, backend, as_of: dt.date) -> Plan:
         _open(source, i, loaded.project_dir, backend, result, add)
     spec = answers.data_quality.generated_outputs
     if spec is not None:
-        _open_outputs(spec, loaded.project_dir, backend, result, add)
+        labels = {s.id: s.sample or f"table {s.table}" for s in answers.problem_boundaries.data.sources}
+        _open_outputs(spec, loaded.project_dir, backend, result, add, labels)
     project = answers.project
     ctx = Context(as_of, project.timezone, result.tables, loaded.project_dir)
     sources = {s.id: s for s in answers.problem_boundaries.data.sources}
@@ -166,13 +167,21 @@ def _compile_on(rule: Rule, i: int, dataset: str, label: str, ctx: Context, resu
             add(base, f"cannot be compiled: {datasets.first_line(exc)}")
 
 
-def _open_outputs(spec, project_dir: Path, backend, result: Plan, add) -> None:
+def _in_the_form_written(spec, loc: tuple, exc: joined.JoinError, label: str) -> tuple[tuple, str]:
+    """A join error located where the answers wrote it: in the one-column form (input_dataset +
+    record_id) an input column that does not exist is the record_id's."""
+    if "input" in spec.model_fields_set or exc.where[:2] != ("input", "on"):
+        return (*loc, *exc.where), str(exc)
+    return (*loc, "record_id"), str(exc).replace(f"is not in {joined.INPUT}", f"is not in {label}")
+
+
+def _open_outputs(spec, project_dir: Path, backend, result: Plan, add, labels: dict[str, str]) -> None:
     """The generated outputs as a dataset of the engine, under their id; a bad file or join located."""
     loc = ("data_quality", "generated_outputs")
     try:
         opened = joined.open_outputs(spec, project_dir, result.tables, backend)
     except joined.JoinError as exc:
-        add((*loc, *exc.where), str(exc))
+        add(*_in_the_form_written(spec, loc, exc, labels.get(spec.input.dataset, spec.input.dataset)))
         return
     except datasets.SourceError as exc:
         if "file not found" not in str(exc):  # reported by the answers' reference checks

@@ -36,15 +36,15 @@ def matrix(ev: Evidence) -> list[GuardRow]:
         row = GuardRow(i, item.id, item.description, named=list(item.caught_by))
         for ref in item.caught_by:
             guard = guards.parse(ref)
-            if guard.kind == "review" and guard.name in members:
+            if guard.kind == guards.REVIEW and guard.name in members:
                 m = members[guard.name]
                 row.reviews.append({"role": m["role"], "person": m["person"], "decision": m["decision"]})
-            elif guard.kind == "audit" and guard.name in audits:
+            elif guard.kind == guards.AUDIT and guard.name in audits:
                 a = audits[guard.name]
                 row.audits.append(
                     {"id": a.id, "name": a.name, "next_due": a.next_due, "overdue_days": a.overdue_days}
                 )
-            elif guard.kind == "check":
+            elif guard.kind == guards.CHECK:
                 c = results.get(ref)
                 row.checks.append(
                     {

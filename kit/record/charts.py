@@ -294,13 +294,8 @@ def bias_shares(anchor: str, measures) -> Chart:
 def slice_rates(anchor: str, check) -> Chart:
     """An output rule's failure rate per value of a slice column; the dashed line is twice the rate
     of all outputs, the line a slice must reach (with 20 outputs and 5 failing) to be a condition."""
-    sliced = check.judged
-    found = (
-        {"rule": sliced.rule, "column": sliced.column, "overall": sliced.overall, "rows": sliced.rows}
-        if sliced
-        else {}
-    )
-    overall = found.get("overall", 0.0)
+    sliced = check.judged  # kit.checks.slices.Sliced
+    overall = sliced.overall
     rows = [
         Row(
             str(r["value"]),
@@ -310,12 +305,12 @@ def slice_rates(anchor: str, check) -> Chart:
             f"{phrases.number(r['failing'])} of {phrases.number(r['outputs'])}",
             r["rate"] >= 2 * overall and r["outputs"] >= 20 and r["failing"] >= 5 and overall > 0,
         )
-        for r in found.get("rows", [])
+        for r in sliced.rows
     ]
-    title = f"Failure rate of {found.get('rule', check.id)} per {found.get('column', '')}"
+    title = f"Failure rate of {sliced.rule} per {sliced.column}"
     table = [
         [r.label, phrases.share(r.value, 1), f"{src['ratio']:.1f}x", r.text]
-        for r, src in zip(rows, found.get("rows", []), strict=True)
+        for r, src in zip(rows, sliced.rows, strict=True)
     ]
     scale = linear_scale(rows) if rows else Scale(0, 1, False)
     image = (
