@@ -16,7 +16,7 @@ from kit.answers.acceptances import accept
 from kit.answers.signoff import SignOffRefused, content_sha256
 from kit.decide import acceptances as judged
 from kit.decide.actions import path_to_go
-from kit.decide.decision import CONDITIONS, GO, Item, decide
+from kit.decide.decision import CONDITIONS, GO, Reason, decide
 from kit.decide.evidence import gather
 from kit.findings import AnswersError
 
@@ -253,7 +253,7 @@ def test_a_fix_only_condition_cannot_be_accepted(job: Path) -> None:
 def test_a_blocker_can_never_be_accepted() -> None:
     from kit.answers.schema import Acceptance
 
-    blocker = Item("check x could not be checked", "x", may_accept=True)
+    blocker = Reason("check x could not be checked", "x", may_accept=True)
     acceptance = Acceptance(item="x", by_role="r", reason="r", date="2026-01-01", expires="2027-01-01")
     result = judged.judge([acceptance], [blocker], [], {}, dt.date(2026, 6, 1))
     assert [r.state for r in result] == ["refused_blocker"]

@@ -76,12 +76,12 @@ def test_the_checker_sees_an_upward_import() -> None:
 
 TABLES = {"kit.checks.families", "kit.checks.engine.kinds"}
 TEXT_CALLS = {"plural", "of", "a", "listing"}  # their string arguments are words of a sentence
-NAMING_KEYWORDS = {"family", "check", "kind"}
+NAMING_KEYWORDS = {"family", "check"}  # (a "kind" keyword names other things, e.g. a person)
 
 
 def names_in_code(source: str, names: set[str]) -> list[tuple[int, str]]:
     """String literals equal to a family or kind name where code uses them as one: compared with,
-    looked up (a subscript), passed to a call or as family=/check=/kind=. Words in messages
+    looked up (a subscript), passed to a call or as family= or check=. Words in messages
     (f-strings, plural(n, "source")) and the keys of record rows ({"source": s.id}) are text."""
     found = []
     for node in ast.walk(ast.parse(source)):
