@@ -56,9 +56,19 @@ def cmd_kinds(args: argparse.Namespace) -> int:
     from kit.checks.engine.kinds import KINDS
     from kit.checks.outputs import OUTPUT_CHECKS
 
-    print("rule kinds (data_quality.rules[].check):")
+    print(
+        "rule kinds (data_quality.rules[].check; on a source, or on generated outputs by dataset: <outputs id>):"
+    )
     for name, kind in KINDS.items():
-        print(f"  {name:<18} e.g. {kind.example_meaning()}")
+        least, most = kind.columns
+        columns = f"{least}" if least == most else f"{least}+" if most is None else f"{least}-{most}"
+        params = ", ".join(kind.params.model_fields) or "-"
+        print(f"  {name:<16} {columns} columns; params: {params}; e.g. {kind.example_meaning()}")
+    print(
+        "columns of an output rule: output field paths (sections.pay.salary_min), input.<column> of the\n"
+        "output's input row, <dataset>.<column> of generated_outputs.joins; a source rule reads\n"
+        "<dataset>.<column> of its own join: [{dataset, on: {column: column}}]"
+    )
     print("output checks (need data_quality.generated_outputs):")
     for name, (_, meaning) in OUTPUT_CHECKS.items():
         print(f"  {name:<26} {meaning}")

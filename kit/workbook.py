@@ -20,7 +20,7 @@ from kit.checks.drift import describe as drift_text
 from kit.checks.drift import stayed_put
 from kit.checks.profile import EXACT_DISTINCT_LIMIT
 from kit.checks.result import CheckResult
-from kit.decide import actions
+from kit.decide import actions, guarding
 from kit.decide.decision import decide, four_questions
 from kit.decide.evidence import Evidence, gather
 from kit.decide.frameworks import coverage
@@ -322,6 +322,33 @@ def outputs(ev: Evidence) -> Block:
         ev.checks_of(families.OUTPUTS),
     )
     return Block(_checks(ev, "Acceptance of generated outputs", ev.checks_of(families.OUTPUTS), intro, chart))
+
+
+def slices(ev: Evidence) -> Block:
+    """Where outputs fail: each sliced output rule's failure rate per value, as a chart and a table."""
+    found = ev.checks_of(families.SLICES)
+    if not found:
+        return Block(
+            render.render(
+                "checks.html.j2",
+                title="Where outputs fail",
+                intro="No slice is declared (data_quality.generated_outputs.slice_by), or no output rule "
+                "judges each output.",
+                checks=[],
+                chart=None,
+                raised_by=_raised(ev),
+            )
+        )
+    parts = [
+        _checks(ev, f"Where outputs fail: {c.id}", [c], chart=charts.slice_rates(f"chart-{c.id}", c))
+        for c in found
+    ]
+    return Block("".join(parts))
+
+
+def guards(ev: Evidence) -> Block:
+    """The guard matrix: what stands between each unacceptable output and its users."""
+    return Block(render.render("guards.html.j2", rows=guarding.matrix(ev)))
 
 
 def team(ev: Evidence) -> Block:

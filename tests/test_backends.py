@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import csv
 import shutil
 import subprocess
 import sys
@@ -356,8 +358,123 @@ MEDICAL_RULES = [
         "severity": "warning",
     },
 ]
+# Text of generated notices with planted defects, and the rules of the text kinds and a join.
+BANNED, PHONE = ("young", "digital native"), r"\d{3} \d{4}"
+
+
+def notices() -> tuple[list[dict], list[dict], dict[str, set[int]]]:
+    """(notices, carriers, planted: rule id -> ids of the notices it must find), seeded by index."""
+    rows, planted = [], {k: set() for k in ("no_banned", "has_policy", "short", "grounded", "carrier_named")}
+    for i in range(240):
+        delay = 15 + i % 90
+        words = [
+            "Flight",
+            f"F{i:04d}",
+            "is",
+            "delayed",
+            "by",
+            f"{delay:,}",
+            "minutes",
+            "on",
+            "1 November 2026.",
+        ]
+        if i % 7 == 0:
+            words += ["Our", "young" if i % 14 else "Digital Native", "crew", "apologises."]
+            planted["no_banned"].add(i)
+        if i % 11 == 0:
+            words += ["Call", "555", "1234."]
+            planted["no_banned"].add(i)
+            planted["grounded"].add(i)  # 555 and 1234 ground nothing
+        if i % 5:
+            words += ["See", "our", "Delay", "Policy."]
+        else:
+            planted["has_policy"].add(i)
+        if i % 13 == 0:
+            words += ["We", "are", "very", "sorry"] * 10
+            planted["short"].add(i)
+        if i % 9 == 0:
+            words += ["Compensation:", f"{delay + 1}", "EUR."]
+            planted["grounded"].add(i)
+        carrier = ["AA", "DL", "UA"][i % 3]
+        named = {"AA": "American", "DL": "Delta", "UA": "United"}[carrier]
+        if i % 17 == 0:
+            named = "Lufthansa"
+            planted["carrier_named"].add(i)
+        rows.append(
+            {
+                "notice_id": i,
+                "text": " ".join(words),
+                "delay": delay,
+                "flight_date": "2026-11-01",
+                "carrier": carrier,
+                "carrier_name": named,
+            }
+        )
+    carriers = [{"carrier": c, "name": n} for c, n in (("AA", "American"), ("DL", "Delta"), ("UA", "United"))]
+    carriers.append({"carrier": "AA", "name": "American"})  # a repeated key that agrees: one row still
+    return rows, carriers, planted
+
+
+TEXT_RULES = [
+    {
+        "id": "no_banned",
+        "dataset": "notices",
+        "columns": ["text"],
+        "check": "contains_none",
+        "params": {"words": list(BANNED), "patterns": [PHONE]},
+        "severity": "warning",
+    },
+    {
+        "id": "has_policy",
+        "dataset": "notices",
+        "columns": ["text"],
+        "check": "contains_all",
+        "params": {"phrases": ["delay policy"]},
+        "severity": "warning",
+    },
+    {
+        "id": "short",
+        "dataset": "notices",
+        "columns": ["text"],
+        "check": "length",
+        "params": {"max_words": 30, "min_chars": 10},
+        "severity": "warning",
+    },
+    {
+        "id": "grounded",
+        "dataset": "notices",
+        "columns": ["text", "notice_id", "delay", "flight_date"],
+        "check": "grounded",
+        "severity": "warning",
+    },
+    {
+        "id": "carrier_named",
+        "dataset": "notices",
+        "join": [{"dataset": "carriers", "on": {"carrier": "carrier"}}],
+        "columns": ["carrier_name", "carriers.name"],
+        "check": "compare",
+        "params": {"op": "=="},
+        "severity": "warning",
+    },
+]
+
+
+def write_notices(project: Path) -> dict[str, set[int]]:
+    rows, carriers, planted = notices()
+    for name, table in (("notices", rows), ("carriers", carriers)):
+        with open(project / "data" / f"{name}.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(table[0]))
+            writer.writeheader()
+            writer.writerows(table)
+    return planted
+
+
 MEDICAL = Path(__file__).resolve().parent.parent / "examples" / "medical_reports"
 KINDS_COVERED = {
+    "contains_none",
+    "contains_all",
+    "length",
+    "grounded",
     "compare",
     "references",
     "row_count",
@@ -376,8 +493,13 @@ def every_kind_project(folder: Path) -> tuple[Path, dict[str, list[str]]]:
     from kit.answers import yamlfile
 
     project, planted = claims_project(folder, "data/claims.parquet")
+    planted_text = write_notices(project)
+    planted.update({f"text:{k}": sorted(v) for k, v in planted_text.items()})
     document = yamlfile.read(project / "answers.yaml")
-    document.tree["data_quality"]["rules"].extend(MEDICAL_RULES)
+    sources = document.tree["problem_boundaries"]["data"]["sources"]
+    for name in ("notices", "carriers"):
+        sources.append({**copy.deepcopy(dict(sources[0])), "id": name, "sample": f"data/{name}.csv"})
+    document.tree["data_quality"]["rules"].extend(MEDICAL_RULES + TEXT_RULES)
     (project / "answers.yaml").write_text(yamlfile.dump(document.tree), encoding="utf-8")
     return project, planted
 
@@ -428,6 +550,8 @@ def on_duckdb(tmp_path_factory) -> dict[str, tuple]:
     assert kinds == KINDS_COVERED
     for rule, plant in PLANTED_BY_RULE.items():  # planted facts, not only agreement
         assert found[rule][1] == len(planted[plant]), rule
+    for rule in TEXT_RULES:
+        assert found[rule["id"]][1] == len(planted[f"text:{rule['id']}"]), rule["id"]
     assert found["patient_has_results"][1] == 36  # counted independently, by an anti join in DuckDB
     return found
 
@@ -466,6 +590,7 @@ def scans(server) -> dict[str, bool]:
 
 
 @pytest.mark.spark
+@pytest.mark.timeout(480)  # every kind's count and examples, each a Spark job, on a shared 2-core machine
 def test_spark_gives_the_same_counts_and_statuses_as_duckdb(on_duckdb, spark_session, tmp_path):
     import pyarrow.parquet as pq
 

@@ -55,9 +55,9 @@ def _later(module: ModuleType, function: str) -> Callable:
     return lambda *args: getattr(module, function)(*args)
 
 
-bias, drift, outputs, profile, rules, sentences, sources = (
+bias, drift, guards, outputs, profile, rules, sentences, slices, sources = (
     _OnFirstUse(f"kit.checks.{name}")
-    for name in ("bias", "drift", "outputs", "profile", "rules", "sentences", "sources")
+    for name in ("bias", "drift", "guards", "outputs", "profile", "rules", "sentences", "slices", "sources")
 )
 
 
@@ -188,9 +188,16 @@ FAMILIES: tuple[Family, ...] = (
         "sample outputs checked against their input records and the output template",
         lambda s: outputs.run(s.loaded, s.template),
         _output_ids,
-        _later(outputs, "declaration_findings"),
         sentence=_later(sentences, "of_output"),
         pass_rates_compared=True,
+    ),
+    Family(
+        "slice",
+        "Where outputs fail",
+        "each output rule's failure rate per value of the slice_by columns, against all outputs' rate",
+        lambda s: slices.run(s.loaded, s.as_of),
+        lambda s: slices.planned(s.answers),
+        sentence=_later(sentences, "of_slice"),
     ),
     Family(
         "source",
@@ -243,7 +250,7 @@ FAMILIES: tuple[Family, ...] = (
 
 
 # The entries by role, for the rooms above that show one family's checks (never by its name).
-RULES, OUTPUTS, SOURCES, AUDITS, BIAS, DRIFT = FAMILIES
+RULES, OUTPUTS, SLICES, SOURCES, AUDITS, BIAS, DRIFT = FAMILIES
 # The families whose checks run on the data and outputs (guards of unacceptable outputs).
 DATA_QUALITY = (RULES, OUTPUTS)
 
@@ -271,7 +278,10 @@ def _catcher_findings(loaded) -> list[Finding]:
     for i, item in enumerate(dq.unacceptable_outputs):
         for j, ref in enumerate(item.caught_by):
             loc = ("data_quality", "unacceptable_outputs", i, "caught_by", j)
-            if ref in output_ids and not dq.generated_outputs:
+            if guards.parse(ref).kind != guards.CHECK:
+                why = guards.problem(ref, loaded.answers, rules_ids | output_ids)
+                out += [loaded.document.finding(loc, why)] if why else []
+            elif ref in output_ids and not dq.generated_outputs:
                 message = (
                     f"{ref!r} checks generated outputs, but none are declared "
                     "(data_quality.generated_outputs), so it never runs and guards nothing"
@@ -279,9 +289,9 @@ def _catcher_findings(loaded) -> list[Finding]:
                 out.append(loaded.document.finding(loc, message))
             elif ref not in rules_ids | output_ids:
                 hint = did_you_mean(ref, sorted(rules_ids | output_ids))
-                out.append(
-                    loaded.document.finding(loc, f"{ref!r} is neither a rule id nor an output check{hint}")
-                )
+                guards_too = "" if hint else "; a person or an audit is written review:<role>, audit:<id>"
+                message = f"{ref!r} is neither a rule id nor an output check{hint}{guards_too}"
+                out.append(loaded.document.finding(loc, message))
     return out + _citation_findings(loaded)
 
 

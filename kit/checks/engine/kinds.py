@@ -18,13 +18,14 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import ibis
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kit import phrases
-from kit.checks.engine import expression, temporal
+from kit.checks.engine import expression, temporal, text
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Context:
     as_of: dt.date
     timezone: str = "UTC"
     datasets: Mapping[str, ibis.Table] = field(default_factory=dict)
+    project_dir: Path | None = None  # where files a rule names are found (contains_none's words_file)
 
 
 class RuleError(Exception):
@@ -56,6 +58,8 @@ class Failing:
     # The failing count as a window over the examples' rows: the count and the examples then come
     # from ONE query (the group-by or anti-join runs once, not once for each).
     total: Callable[[ibis.Table], ibis.Value] | None = None
+    # Judged outside SQL over streamed batches (grounded): () -> (failing count, example rows).
+    streamed: Callable[[], tuple[int, list[dict]]] | None = None
 
 
 # --- parameters -------------------------------------------------------------------------------
@@ -448,6 +452,8 @@ class Kind:
     reads: Callable[[Any], list[str]] = lambda params: []  # columns read beyond ``columns``
     # A rule of this kind as a user writes it, (columns, params): what `wbk kinds` and step 2 show.
     example: tuple[tuple[str, ...], dict[str, Any]] = ((), {})
+    # What an example row shows besides its columns (e.g. the word a text held), by name.
+    shows: Callable[..., dict[str, ibis.Value]] | None = None
 
     def example_meaning(self, as_of: dt.date = dt.date(2026, 11, 1)) -> str:
         """The meaning of the example rule: "a unit that is one of mg/dL or mmol/L"."""
@@ -548,5 +554,41 @@ KINDS: dict[str, Kind] = {
         passes=_expression,
         reads=lambda p: expression.columns(p.sql),
         example=((), {"sql": "amount > 0 OR status = 'void'"}),
+    ),
+    # generated text (kit.checks.engine.text)
+    "contains_none": Kind(
+        text.ContainsNone,
+        (1, 1),
+        text.none_meaning,
+        text.none_failure,
+        passes=text.contains_none,
+        shows=text.contains_none_shows,
+        example=(("sections.body.text",), {"words_file": "banned_words.txt", "patterns": [r"\d{3} \d{4}"]}),
+    ),
+    "contains_all": Kind(
+        text.ContainsAll,
+        (1, 1),
+        text.all_meaning,
+        text.all_failure,
+        passes=text.contains_all,
+        shows=text.contains_all_shows,
+        example=(("sections.body.text",), {"phrases": ["see our delay policy"]}),
+    ),
+    "length": Kind(
+        text.Length,
+        (1, 1),
+        text.length_meaning,
+        text.length_failure,
+        passes=text.length,
+        shows=text.length_shows,
+        example=(("sections.body.text",), {"min_words": 5, "max_words": 80}),
+    ),
+    "grounded": Kind(
+        text.Grounded,
+        (2, None),
+        text.grounded_meaning,
+        text.grounded_failure,
+        failing=text.grounded,
+        example=(("sections.body.text", "input.dep_delay", "input.flight_date"), {}),
     ),
 }
