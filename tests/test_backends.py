@@ -485,53 +485,131 @@ def test_spark_gives_the_same_counts_and_statuses_as_duckdb(on_duckdb, spark_ses
 # --- passwords stay in the environment ------------------------------------------------------------------
 
 
-@pytest.mark.postgres
-def test_a_whole_run_on_postgres_writes_no_password_anywhere(postgres_server, tmp_path):
-    """wbk run of a project whose sources live on PostgreSQL, through two connections: a URL with a
-    password in WBK_CONNECTION_CLINIC and connections.yaml naming password_env. Neither password may
-    appear in any file of the run (records, executed notebooks, logs) or in its output."""
+def medical_on_postgres(tmp_path: Path, server) -> Path:
+    """The medical example with its three sources on PostgreSQL, each through its own connection:
+    lab_results on ``clinic``, patients on ``registry``, reference_ranges on ``catalogue``
+    (connections.yaml, password_env WBK_TEST_CATALOGUE_PASSWORD)."""
     import ibis
 
     project = tmp_path / "medical"
     shutil.copytree(MEDICAL, project)
     tables = tables_as_duckdb_reads_them(project)
-    server = ibis.postgres.connect(
-        host=postgres_server.socket_dir, port=postgres_server.port, user="wbk", database="postgres"
-    )
+    con = ibis.postgres.connect(host=server.socket_dir, port=server.port, user="wbk", database="postgres")
     for name, table in tables.items():
-        server.raw_sql(f"DROP TABLE IF EXISTS {name}").close()
-        server.create_table(name, table)
-    server.disconnect()
-    point_at(project, "clinic")
+        con.raw_sql(f"DROP TABLE IF EXISTS {name}").close()
+        con.create_table(name, table)
+    con.disconnect()
+    point_at(project, "clinic", only="lab_results")
+    point_at(project, "registry", only="patients")
     point_at(project, "catalogue", only="reference_ranges")
     write_connections(
         project,
-        f"catalogue: {{backend: postgres, socket_dir: {postgres_server.socket_dir}, port: {postgres_server.port},"
+        f"catalogue: {{backend: postgres, socket_dir: {server.socket_dir}, port: {server.port},"
         " database: postgres, user: wbk, password_env: WBK_TEST_CATALOGUE_PASSWORD}\n",
     )
-    secrets = ["Url-Secret-5150", "Env-Secret-8086"]
-    env = {
-        **__import__("os").environ,
-        "WBK_CONNECTION_CLINIC": postgres_server.url(password=secrets[0]),
-        "WBK_TEST_CATALOGUE_PASSWORD": secrets[1],
-    }
-    out = tmp_path / "out"
-    done = subprocess.run(
-        [sys.executable, "-m", "kit.cli", "run", str(project), "--out", str(out)],
+    return project
+
+
+# One secret per form a connection can be given; the server trusts the socket, so each is carried
+# all the way to the driver and none is checked.
+SECRETS = {
+    "url_userinfo": "Url-Secret-5150",
+    "url_query": "Query-Secret-2112",
+    "libpq_option": "Sslkey-Secret-1984",
+    "password_env": "Env-Secret-8086",
+    "PGPASSWORD": "Pg-Secret-6502",
+}
+
+
+def secret_env(server, **overrides: str) -> dict[str, str]:
+    base = f"postgres://wbk@/postgres?host={server.socket_dir}&port={server.port}"
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith(connections.ENV_PREFIX)}
+    env.update(
+        WBK_CONNECTION_CLINIC=server.url(password=SECRETS["url_userinfo"]),
+        WBK_CONNECTION_REGISTRY=f"{base}&password={SECRETS['url_query']}&sslpassword={SECRETS['libpq_option']}",
+        WBK_TEST_CATALOGUE_PASSWORD=SECRETS["password_env"],
+        PGPASSWORD=SECRETS["PGPASSWORD"],
+    )
+    env.update(overrides)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def wbk(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "kit.cli", *args],
         env=env,
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
+
+
+def leaks(done: subprocess.CompletedProcess, *folders: Path) -> dict[str, list[str]]:
+    """Which planted secrets appear in the command's output or in any file under ``folders``."""
+    written = [p for folder in folders for p in folder.rglob("*") if p.is_file()]
+    found = {}
+    for form, secret in SECRETS.items():
+        where = ["stdout/stderr"] if secret in done.stdout + done.stderr else []
+        where += [str(p) for p in written if secret.encode() in p.read_bytes()]
+        if where:
+            found[form] = where
+    return found
+
+
+@pytest.mark.postgres
+def test_a_whole_run_on_postgres_writes_no_password_in_any_form(postgres_server, tmp_path):
+    """wbk run and wbk validate of a project reading PostgreSQL through three connections carrying a
+    password in every form (URL user:password@, ?password=, a libpq option, password_env, PGPASSWORD):
+    none appears in any file of the run (records, notebooks, index, logs) or in its output."""
+    project = medical_on_postgres(tmp_path, postgres_server)
+    out = tmp_path / "out"
+    done = wbk("run", str(project), "--out", str(out), env=secret_env(postgres_server))
     assert done.returncode == 0, done.stderr[-2000:]
-    assert scans(postgres_server)["reference_ranges"]  # the catalogue connection was used
-    written = [p for folder in (out, project) for p in folder.rglob("*") if p.is_file()]
-    assert any(p.name == "record.json" for p in written) and len(written) > 10
-    for secret in secrets:
-        assert secret not in done.stdout + done.stderr
-        leaks = [p for p in written if secret.encode() in p.read_bytes()]
-        assert leaks == [], f"{secret} written to {leaks}"
+    assert all(scans(postgres_server)[t] for t in ("lab_results", "patients", "reference_ranges"))
+    assert len(list(out.rglob("record.json"))) == 1 and len(list(out.rglob("*.ipynb"))) == 4
+    assert leaks(done, out, project) == {}
+    checked = wbk("validate", str(project), env=secret_env(postgres_server))
+    assert checked.returncode == 0, checked.stdout
+    assert leaks(checked, project) == {}
+
+
+@pytest.mark.postgres
+def test_broken_connections_say_what_to_set_once_and_leak_nothing(postgres_server, tmp_path):
+    """The same secrets, with each connection broken its own way: a libpq option the driver refuses,
+    an unset password variable, a misspelt URL scheme. Each problem is one message (however many
+    sources use the connection), located at the first source using it, naming what to set; no
+    secret appears in any output or file, of wbk validate or of wbk run."""
+    project = medical_on_postgres(tmp_path, postgres_server)
+    point_at(project, "registry", only="lab_results")  # lab_results and patients: one connection
+    registry = f"postgres://wbk@/postgres?host={postgres_server.socket_dir}&port={postgres_server.port}"
+    env = secret_env(
+        postgres_server,
+        WBK_CONNECTION_REGISTRY=f"{registry}&password={SECRETS['url_query']}&sslpasword={SECRETS['libpq_option']}",
+        WBK_TEST_CATALOGUE_PASSWORD=None,
+    )
+    checked = wbk("validate", str(project), env=env)
+    assert checked.returncode != 0 and leaks(checked, project) == {}
+    answers = f"{project / 'answers.yaml'}:"
+    refused = [line for line in checked.stdout.splitlines() if "sslpasword" in line]
+    assert len(refused) == 1 and "invalid connection option" in refused[0], checked.stdout
+    assert refused[0].startswith(answers) and "sources[0].connection" in refused[0]
+    unset = [line for line in checked.stdout.splitlines() if "WBK_TEST_CATALOGUE_PASSWORD" in line]
+    assert len(unset) == 1 and "which is not set: set WBK_TEST_CATALOGUE_PASSWORD" in unset[0]
+    assert unset[0].startswith(answers) and "sources[2].connection" in unset[0]
+
+    point_at(project, "clinic", only="lab_results")
+    bad_scheme = postgres_server.url(password=SECRETS["url_userinfo"]).replace("postgres:", "postgress:")
+    env["WBK_CONNECTION_CLINIC"] = bad_scheme
+    checked = wbk("validate", str(project), env=env)
+    assert checked.returncode != 0 and leaks(checked, project) == {}
+    scheme = [line for line in checked.stdout.splitlines() if "WBK_CONNECTION_CLINIC" in line]
+    assert len(scheme) == 1 and "not a connection URL" in scheme[0], checked.stdout
+    assert f"postgress://wbk:{connections.MASK}@/postgres" in scheme[0]
+    out = tmp_path / "out"
+    done = wbk("run", str(project), "--out", str(out), env=env)
+    assert done.returncode != 0 and "WBK_CONNECTION_CLINIC" in done.stdout + done.stderr
+    assert leaks(done, out, project) == {}
 
 
 @pytest.mark.postgres
@@ -554,3 +632,25 @@ def test_a_schema_qualified_table_on_postgres(project, postgres_server, monkeypa
         id="policies", connection="mart", table="claims_mart.policies", sample=None
     )
     assert datasets.open_source(source, project).count().execute() == 42
+
+
+@pytest.mark.postgres
+def test_a_table_the_connection_lacks_names_connection_schema_and_its_tables(
+    postgres_server, tmp_path, monkeypatch
+):
+    from kit.answers import yamlfile
+    from kit.run.project import validate
+
+    project = medical_on_postgres(tmp_path, postgres_server)
+    document = yamlfile.read(project / "answers.yaml")
+    document.tree["problem_boundaries"]["data"]["sources"][1]["table"] = "patient"
+    (project / "answers.yaml").write_text(yamlfile.dump(document.tree), encoding="utf-8")
+    for var, value in secret_env(postgres_server).items():
+        monkeypatch.setenv(var, value)
+    errors = [str(f) for f in validate(project).errors]
+    assert errors == [
+        f"{project / 'answers.yaml'}:{document.locate(('problem_boundaries', 'data', 'sources', 1, 'table'))[0]}:"
+        f"{document.locate(('problem_boundaries', 'data', 'sources', 1, 'table'))[1]}: error: "
+        "problem_boundaries.data.sources[1].table: table 'patient' not found on connection 'registry', "
+        "schema 'public'; did you mean 'patients'?"
+    ]

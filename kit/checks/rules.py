@@ -130,7 +130,7 @@ def _open(source: Source, index: int, project_dir: Path, backend, result: Plan, 
             add((*loc, field_name), str(exc))
         return
     except AnswersError as exc:  # a connection's own located findings (connections.yaml, name)
-        result.findings.extend(exc.findings)
+        result.findings.extend(f for f in exc.findings if f not in result.findings)  # once per connection
         return
     except Exception as exc:  # a backend's error, e.g. an unknown table
         add((*loc, field_name), datasets.first_line(exc))

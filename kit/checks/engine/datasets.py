@@ -52,23 +52,12 @@ def _columnar_dir() -> Path:
     return folder
 
 
-def connect(name: str, project_dir: Path) -> BaseBackend:
-    """The backend of a named connection (defined beside the answers, never inside them)."""
-    try:
-        from kit.checks.engine import connections
-    except ImportError:  # the connections module arrives with the database backends
-        raise SourceError(
-            f"connection {name!r}: database connections are not available in this build"
-        ) from None
-    return connections.connect(name, project_dir)
-
-
 def open_source(source: Source, project_dir: Path, backend: BaseBackend | None = None) -> ibis.Table:
     """The source's data as an Ibis table: ``table`` on its ``connection``, else its sample file(s)."""
     if source.connection and source.table:
-        con = backend or connect(source.connection, Path(project_dir))
-        *database, name = source.table.split(".")
-        return con.table(name, database=tuple(database) or None)
+        from kit.checks.engine import connections
+
+        return connections.open_table(source.connection, source.table, Path(project_dir), backend)
     if not source.sample:
         raise SourceError(f"source {source.id!r} has neither a sample file nor a connection and table")
     files = sample_files(Path(project_dir), source.sample)
