@@ -32,7 +32,7 @@ from kit.record import data as record
 from kit.record import model
 from kit.record.calendar import CALENDAR_FILE, record_calendar
 from kit.record.data import RECORD_MIMETYPE
-from kit.run import index, staging
+from kit.run import gate, index, staging
 from kit.run.execute import Kernel, prepare, step_notebooks
 from kit.run.progress import Progress
 
@@ -267,6 +267,8 @@ def run_projects(
     allow_errors: bool = False,
     pdf: bool = False,
     baselines: Baselines | None = None,
+    fail_on: str = gate.DEFAULT_FAIL_ON,
+    reports: Reports | None = None,
 ) -> int:
     if as_of:
         try:
@@ -309,15 +311,44 @@ def run_projects(
         release_kernel()
     index.rebuild(out, {o.name: o.reason for o in outcomes if not o.record})
     print(summary_table(outcomes))
-    errored = [o.name for o in outcomes if record.errored_checks(o.record)]
-    if errored and not allow_errors:
+    return finish(outcomes, out, fail_on, allow_errors, reports or Reports())
+
+
+@dataclass
+class Reports:
+    """Machine-readable reports a batch writes besides the records (--junit FILE)."""
+
+    junit: Path | None = None
+
+
+def finish(outcomes: list[Outcome], out: Path, fail_on: str, allow_errors: bool, reports: Reports) -> int:
+    """Judge every project against the gate, write OUT/summary.json (and the JUnit file), say why
+    the batch does not exit 0, and return the exit code of gate.EXIT_CODES."""
+    verdicts = [gate.judge(o.name, o.status, o.record, fail_on, allow_errors) for o in outcomes]
+    write_atomic(out / "summary.json", gate.summary_json(verdicts, fail_on, allow_errors))
+    if reports.junit:
+        from kit.run.junit import junit_xml
+
+        projects = [
+            (o.name, _with_failure(o), o.seconds, out.resolve() / o.name / "record.html") for o in outcomes
+        ]
+        write_atomic(reports.junit, junit_xml(projects, reports.junit))
+    for verdict in verdicts:
+        if verdict.code:
+            print(f"wbk run: {verdict.project}: {verdict.reason} (exit {verdict.code})", file=sys.stderr)
+    if any(v.details["errored_checks"] for v in verdicts) and not allow_errors:
         print(
-            f"wbk run: checks could not run in {', '.join(errored)}: the records say which and why "
-            "(--allow-errors accepts such records)",
+            "wbk run: the records say which checks could not run and why (--allow-errors accepts them)",
             file=sys.stderr,
         )
-        return 1
-    return 0 if all(o.status == "ok" for o in outcomes) else 1
+    return gate.exit_code(verdicts)
+
+
+def _with_failure(outcome: Outcome) -> dict[str, Any]:
+    """The record, or for a project that crashed before it had one, a record saying why."""
+    if outcome.status == "ok" or outcome.record.get("failure"):
+        return outcome.record
+    return {**outcome.record, "failure": {"step": "run", "cell": 0, "error": outcome.reason}}
 
 
 def _run_pool(all_jobs: list[Job], jobs: int, progress: Progress) -> list[Outcome]:
