@@ -96,8 +96,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         pdf=args.pdf,
         baselines=baselines,
         fail_on=args.fail_on,
+        failures=_failures(args),
         reports=Reports(junit=Path(args.junit) if args.junit else None),
     )
+
+
+def _failures(args: argparse.Namespace):
+    if not (args.failures or args.failures_schema):
+        return None
+    from kit.run.failures import Options
+
+    return Options(schema=args.failures_schema)
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
@@ -197,6 +206,16 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the decisions that exit 3 (default {gate.DEFAULT_FAIL_ON}): {gate.fail_on_help()}",
     )
     p.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report: a test suite per project")
+    p.add_argument(
+        "--failures",
+        action="store_true",
+        help="write every failing rule's failing rows to OUT/PROJECT/failures/<rule>.parquet",
+    )
+    p.add_argument(
+        "--failures-schema",
+        metavar="NAME",
+        help="with a connection: write them as tables of schema NAME on the rule's database instead",
+    )
     p.add_argument("--pdf", action="store_true", help="also write record.pdf (WeasyPrint)")
     compare = p.add_mutually_exclusive_group()
     compare.add_argument(

@@ -654,3 +654,90 @@ def test_a_table_the_connection_lacks_names_connection_schema_and_its_tables(
         "problem_boundaries.data.sources[1].table: table 'patient' not found on connection 'registry', "
         "schema 'public'; did you mean 'patients'?"
     ]
+
+
+# --- failing rows you can use (wbk run --failures) -------------------------------------------------
+# References rules and a rule with a where: the rows written are exactly the planted failing rows.
+FAILURE_RULES = ("policy_exists", "closed_claims_paid", "patient_has_results")
+
+
+def failures_written(project: Path, folder: Path, schema: str | None = None) -> tuple[dict, dict]:
+    """(rule -> failing rows counted by the checks, rule -> what --failures wrote)."""
+    from kit.answers import loading
+    from kit.checks import rules
+    from kit.run import failures
+
+    report = rules.run(loading.load(project))
+    counted = {r.id: r.failed for r in report.results}
+    rec = {"checks": [{"id": r.id, "family": "rule", "failed": r.failed} for r in report.results]}
+    index = failures.write(project, rec, folder, failures.Options(schema=schema))
+    connections.close_all()
+    return counted, {w["rule"]: w for w in index}
+
+
+def parquet(path: Path, query: str = "count(*)") -> list[tuple]:
+    return duckdb.sql(f"select {query} from read_parquet('{path}')").fetchall()
+
+
+def expected_failing(planted: dict) -> dict[str, int]:
+    """Planted facts: orphan policies, closed claims without a payment; 36 patients without results
+    (counted by an anti join in DuckDB in on_duckdb)."""
+    return {
+        "policy_exists": len(planted["orphan_policy"]),
+        "closed_claims_paid": len(planted["closed_unpaid"]),
+        "patient_has_results": 36,
+    }
+
+
+def test_failures_on_duckdb_are_exactly_the_failing_rows(on_duckdb, tmp_path):
+    project, planted = every_kind_project(tmp_path)
+    folder = tmp_path / "failures"
+    counted, written = failures_written(project, folder)
+    for rule, expected in expected_failing(planted).items():
+        assert written[rule]["backend"] == "duckdb"
+        assert parquet(folder / written[rule]["file"]) == [(expected,)], rule
+        assert counted[rule] == written[rule]["rows"] == expected, rule
+        assert (folder / f"{rule}.sql").read_text().startswith(("SELECT", "WITH"))
+    claims = parquet(folder / "closed_claims_paid.parquet", "claim_id, paid_amount, status")
+    assert sorted(c[0] for c in claims) == sorted(planted["closed_unpaid"])
+    assert {(c[1], c[2]) for c in claims} == {(None, "closed")}
+    columns = duckdb.sql(f"select * from read_parquet('{folder / 'policy_exists.parquet'}')").columns
+    assert columns[:2] == ["claim_id", "policy_id"]  # key columns first: the id, the rule's column
+    assert sorted(r[0] for r in parquet(folder / "policy_exists.parquet", "claim_id")) == sorted(
+        planted["orphan_policy"]
+    )
+
+
+@pytest.mark.postgres
+def test_failures_on_postgres_as_files_and_as_tables_of_a_schema(
+    on_duckdb, postgres_server, tmp_path, monkeypatch
+):
+    import ibis
+    import psycopg
+
+    project, planted = every_kind_project(tmp_path)
+    tables = tables_as_duckdb_reads_them(project)
+    server = ibis.postgres.connect(
+        host=postgres_server.socket_dir, port=postgres_server.port, user="wbk", database="postgres"
+    )
+    for name, table in tables.items():
+        server.raw_sql(f"DROP TABLE IF EXISTS {name}").close()
+        server.create_table(name, table)
+    server.disconnect()
+    point_at(project, "clinic")
+    monkeypatch.setenv("WBK_CONNECTION_CLINIC", postgres_server.url())
+    expected = expected_failing(planted)
+    counted, written = failures_written(project, tmp_path / "files")
+    for rule, want in expected.items():
+        assert written[rule]["backend"] == "postgres", rule
+        assert parquet(tmp_path / "files" / written[rule]["file"]) == [(want,)], rule
+        assert counted[rule] == want, rule
+    counted, written = failures_written(project, tmp_path / "tables", schema="wbk_failures")
+    server = dict(host=postgres_server.socket_dir, port=postgres_server.port, user="wbk", dbname="postgres")
+    with psycopg.connect(**server) as con:
+        for rule, want in expected.items():
+            assert written[rule]["table"] == f"wbk_failures.{rule}"
+            stored = con.execute(f"select count(*) from wbk_failures.{rule}").fetchone()[0]
+            listed = len(con.execute(written[rule]["sql"]).fetchall())  # the SQL as shown, run as is
+            assert stored == listed == counted[rule] == want, rule
+    assert not list((tmp_path / "tables").glob("*.parquet"))

@@ -44,6 +44,7 @@ class Job:
     out: Path
     parameters: dict[str, Any]
     pdf: bool = False  # also write record.pdf (kit.record.pdf)
+    failures: Any = None  # kit.run.failures.Options: write failing rows (--failures)
     title: str = ""  # what the reader calls it: project.name of the answers, else the folder name
 
     def __post_init__(self) -> None:
@@ -144,7 +145,23 @@ def run_project(job: Job, folder: Path, report=None) -> Outcome:
 
         write_pdf(html, folder / "record.pdf")
     reason = f"{failure.step}, cell {failure.cell}: {failure.error}" if failure else ""
-    return Outcome(job.name, "failed" if failure else "ok", time.perf_counter() - started, rec, reason)
+    if job.failures is not None and not failure:
+        reason = _write_failures(job, rec, folder)
+    status = "failed" if failure or reason else "ok"
+    return Outcome(job.name, status, time.perf_counter() - started, rec, reason)
+
+
+def _write_failures(job: Job, rec: dict[str, Any], folder: Path) -> str:
+    """--failures: the failing rows beside the record; why they could not be written, else ""."""
+    from kit.run import failures
+
+    try:
+        failures.write(job.project, rec, folder / "failures", job.failures)
+    except Exception as exc:  # the record stands; the batch says the rows are missing
+        from kit.checks.engine.connections import redact
+
+        return redact(f"failing rows not written: {type(exc).__name__}: {exc}".splitlines()[0], job.project)
+    return ""
 
 
 def _export(steps, wbk):
@@ -193,6 +210,7 @@ def make_jobs(
     jobs: int,
     pdf: bool = False,
     baselines: Baselines | None = None,
+    failures: Any = None,
 ) -> list[Job]:
     names: dict[str, int] = {}
     made = []
@@ -208,7 +226,11 @@ def make_jobs(
         params = {"project": ".", "as_of": as_of, "show_form": False}
         if baseline:  # a first run has none; the notebooks' default (None) stands
             params["baseline"] = os.path.relpath(baseline, folder)
-        made.append(Job(folder, name, out / name, params, pdf=pdf, title=_title(folder, name, made)))
+        made.append(
+            Job(
+                folder, name, out / name, params, pdf=pdf, failures=failures, title=_title(folder, name, made)
+            )
+        )
     return made
 
 
@@ -269,6 +291,7 @@ def run_projects(
     baselines: Baselines | None = None,
     fail_on: str = gate.DEFAULT_FAIL_ON,
     reports: Reports | None = None,
+    failures: Any = None,
 ) -> int:
     if as_of:
         try:
@@ -288,7 +311,7 @@ def run_projects(
         print(f"wbk run: {problem}", file=sys.stderr)
         return 2
     out.mkdir(parents=True, exist_ok=True)
-    all_jobs = make_jobs(projects, out, as_of, jobs, pdf, baselines)
+    all_jobs = make_jobs(projects, out, as_of, jobs, pdf, baselines, failures)
     if jobs == 1:
         _start_early()
     progress = Progress([j.title for j in all_jobs], [p.stem for p in step_notebooks()])

@@ -54,6 +54,9 @@ class Failing:
     # The failing count as a window over the examples' rows: the count and the examples then come
     # from ONE query (the group-by or anti-join runs once, not once for each).
     total: Callable[[ibis.Table], ibis.Value] | None = None
+    # Every failing row with all of the dataset's columns, for --failures (kit.checks.engine.failures);
+    # None: the kind fails the dataset as a whole.
+    rows: ibis.Table | None = None
 
 
 # --- parameters -------------------------------------------------------------------------------
@@ -330,7 +333,10 @@ def _unique(t, cols, p, ctx):
     failed = (repeated.n - 1).sum()
     # One example per repeated key, saying how often it occurs; ordered, so examples are stable.
     examples = repeated.select(*cols, occurs=repeated.n).order_by(cols)
-    return Failing(failed, examples, measured=("occurs",), total=lambda e: (e.occurs - 1).sum().over())
+    sharing = keyed.join(repeated.select(*cols), cols, how="semi")  # every row of a repeated key
+    return Failing(
+        failed, examples, measured=("occurs",), total=lambda e: (e.occurs - 1).sum().over(), rows=sharing
+    )
 
 
 def _references(t, cols, p, ctx):
@@ -348,7 +354,7 @@ def _references(t, cols, p, ctx):
     orphans = keyed.join(keys, left == keys.key, how="anti")
     key = cols[0]  # never null among orphans, so counting it counts them
     return Failing(
-        orphans.count(), orphans.order_by(t.columns[0]), total=lambda e: e[key].count().over()
+        orphans.count(), orphans.order_by(t.columns[0]), total=lambda e: e[key].count().over(), rows=orphans
     )  # ordered: stable examples
 
 
