@@ -128,12 +128,16 @@ def run_project(job: Job, folder: Path, report=None) -> Outcome:
         job.title, prov, emitted, failure.as_dict() if failure else None, job.out / "record.json"
     )
     facts = _facts(job, rec)
+    rows_written, rows_problem = [], ""
+    if job.failures is not None and not failure:  # before the page: it lists them
+        rows_written, rows_problem = _write_failures(job, rec, folder)
     html = _export(
         steps,
         {
             "title": f"Design record: {rec.get('project') or job.name}",
             "facts": facts,
             "failure": failure.as_dict() if failure else None,
+            "failing_rows": rows_written,
         },
     )
     write_atomic(folder / "record.json", record.dump(rec))
@@ -144,24 +148,23 @@ def run_project(job: Job, folder: Path, report=None) -> Outcome:
         from kit.record.pdf import write_pdf
 
         write_pdf(html, folder / "record.pdf")
-    reason = f"{failure.step}, cell {failure.cell}: {failure.error}" if failure else ""
-    if job.failures is not None and not failure:
-        reason = _write_failures(job, rec, folder)
+    reason = f"{failure.step}, cell {failure.cell}: {failure.error}" if failure else rows_problem
     status = "failed" if failure or reason else "ok"
     return Outcome(job.name, status, time.perf_counter() - started, rec, reason)
 
 
-def _write_failures(job: Job, rec: dict[str, Any], folder: Path) -> str:
-    """--failures: the failing rows beside the record; why they could not be written, else ""."""
+def _write_failures(job: Job, rec: dict[str, Any], folder: Path) -> tuple[list[dict], str]:
+    """--failures: the failing rows beside the record, and why they could not be written ("")."""
     from kit.run import failures
 
     try:
-        failures.write(job.project, rec, folder / "failures", job.failures)
+        return failures.write(job.project, rec, folder / "failures", job.failures), ""
     except Exception as exc:  # the record stands; the batch says the rows are missing
         from kit.checks.engine.connections import redact
 
-        return redact(f"failing rows not written: {type(exc).__name__}: {exc}".splitlines()[0], job.project)
-    return ""
+        return [], redact(
+            f"failing rows not written: {type(exc).__name__}: {exc}".splitlines()[0], job.project
+        )
 
 
 def _export(steps, wbk):

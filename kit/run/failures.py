@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.atomic import write_atomic
+from kit.record import links
 
 INDEX = "index.json"
 
@@ -53,7 +54,8 @@ def write(project: Path, rec: dict[str, Any], folder: Path, options: Options) ->
             "rule": rule.id,
             "dataset": rule.dataset,
             "backend": rows.get_backend().name,
-            "sql": failures.sql(rows),
+            "sql": _with_sample_files(failures.sql(rows), plan.tables, sources),
+            "anchor": links.check_anchor(rule.id),  # the rule's row in record.html
         }
         if options.schema and on_database:
             written["table"] = failures.write_table(rows, options.schema, name)
@@ -66,6 +68,17 @@ def write(project: Path, rec: dict[str, Any], folder: Path, options: Options) ->
         index.append(written)
     write_atomic(folder / INDEX, json.dumps(index, indent=2, ensure_ascii=False) + "\n")
     return index
+
+
+def _with_sample_files(sql: str, tables: dict, sources: dict) -> str:
+    """DuckDB reads a sample through a view of a temporary copy; the SQL shown names the sample
+    file instead (DuckDB queries a quoted path as a table), so it runs from the project folder."""
+    for source_id, table in tables.items():
+        sample = sources[source_id].sample
+        op = table.op()
+        if sample and not sources[source_id].connection and hasattr(op, "name"):
+            sql = sql.replace(f'"{op.name}"', "'" + sample.replace("'", "''") + "'")
+    return sql
 
 
 def _parquet_rows(path: Path) -> int:
