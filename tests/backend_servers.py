@@ -79,6 +79,9 @@ def postgres_server():
         shutil.rmtree(data, ignore_errors=True)
 
 
+SPARK_LOG: Path | None = None  # where the test session's Spark JVM writes its log
+
+
 @pytest.fixture(scope="session")
 def spark_session(tmp_path_factory):
     if not shutil.which("java"):
@@ -88,15 +91,26 @@ def spark_session(tmp_path_factory):
     except ImportError:
         missing("pyspark is not installed (pip install -e '.[test]')")
     warehouse = tmp_path_factory.mktemp("spark-warehouse")
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("wbk-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.sql.warehouse.dir", str(warehouse))
-        .config("spark.driver.memory", "1g")
-        .getOrCreate()
-    )
+    # The JVM inherits this process's stderr when it starts: point it at a file for the start, so
+    # Spark's own log (log4j, to the JVM's stderr) can be read by tests (SPARK_LOG).
+    global SPARK_LOG
+    SPARK_LOG = warehouse.parent / "spark-jvm.log"
+    saved = os.dup(2)
+    with open(SPARK_LOG, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            session = (
+                SparkSession.builder.master("local[2]")
+                .appName("wbk-tests")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.sql.warehouse.dir", str(warehouse))
+                .config("spark.driver.memory", "1g")
+                .getOrCreate()
+            )
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
     session.sparkContext.setLogLevel("ERROR")
     try:
         yield session

@@ -482,6 +482,39 @@ def test_spark_gives_the_same_counts_and_statuses_as_duckdb(on_duckdb, spark_ses
     assert len(tracker.getJobIdsForGroup(None)) > jobs_before  # the rules ran on Spark
 
 
+@pytest.mark.spark
+def test_spark_counts_set_level_kinds_without_a_single_partition_window(
+    on_duckdb, spark_session, tmp_path, capfd
+):
+    """unique and references count with aggregates Spark distributes: Spark's own log (its JVM
+    writes to this process's stderr) never says it moved all rows to one partition. The same
+    capture does see the warning for a global window, so the test can fail."""
+    import pyarrow.parquet as pq
+
+    project, _ = every_kind_project(tmp_path)
+    for name, table in tables_as_duckdb_reads_them(project).items():
+        parquet = tmp_path / f"{name}.parquet"
+        pq.write_table(table, parquet)
+        spark_session.read.parquet(str(parquet)).write.mode("overwrite").saveAsTable(name)
+    point_at(project, "lake")
+    write_connections(project, "lake: {backend: pyspark}\n")
+    import backend_servers
+
+    log = backend_servers.SPARK_LOG
+    spark_session.sparkContext.setLogLevel("WARN")
+    try:
+        start = log.stat().st_size
+        assert differences(outcomes(project), on_duckdb) == {}
+        during_rules = log.read_bytes()[start:].decode(errors="replace")
+        spark_session.sql("select claim_id, count(*) over () as n from claims").collect()
+        control = log.read_bytes()[start + len(during_rules.encode()) :].decode(errors="replace")
+    finally:
+        spark_session.sparkContext.setLogLevel("ERROR")
+    warning = "No Partition Defined for Window operation"
+    assert warning in control  # the log is where Spark says it
+    assert warning not in during_rules
+
+
 # --- passwords stay in the environment ------------------------------------------------------------------
 
 
