@@ -106,7 +106,7 @@ def _failures(args: argparse.Namespace):
         return None
     from kit.run.failures import Options
 
-    return Options(schema=args.failures_schema)
+    return Options(schema=args.failures_schema, include_sensitive=args.include_sensitive)
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
@@ -215,6 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--failures-schema",
         metavar="NAME",
         help="with a connection: write them as tables of schema NAME on the rule's database instead",
+    )
+    p.add_argument(
+        "--include-sensitive",
+        action="store_true",
+        help="failure files keep the columns sources mark sensitive (left out by default)",
     )
     p.add_argument("--pdf", action="store_true", help="also write record.pdf (WeasyPrint)")
     compare = p.add_mutually_exclusive_group()

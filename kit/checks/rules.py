@@ -19,7 +19,7 @@ import pyarrow as pa
 from pydantic import ValidationError
 
 from kit.answers.schema import Rule, Source
-from kit.checks.engine import datasets
+from kit.checks.engine import datasets, masking
 from kit.checks.engine.compile import Compiled, compile_rule
 from kit.checks.engine.count import count
 from kit.checks.engine.kinds import KINDS, Context, RuleError
@@ -164,8 +164,11 @@ def run(loaded, as_of: dt.date | None = None, backend=None) -> RulesReport:
     by_dataset: dict[str, list[int]] = {}
     for i in prepared.compiled:
         by_dataset.setdefault(rules[i].dataset, []).append(i)
+    sensitive = {s.id: s.sensitive for s in loaded.answers.problem_boundaries.data.sources}
     for dataset, indices in by_dataset.items():
         counted = count(prepared.tables[dataset], [prepared.compiled[i] for i in indices])
+        for result in counted:  # a sensitive column's values never leave the engine as they are
+            result.examples = masking.mask_rows(result.examples, sensitive.get(dataset, []))
         results.update(zip(indices, counted, strict=True))
     return RulesReport([results[i] for i in range(len(rules))], prepared.findings)
 

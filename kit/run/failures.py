@@ -25,6 +25,7 @@ INDEX = "index.json"
 @dataclass(frozen=True)
 class Options:
     schema: str | None = None  # --failures-schema: tables on the database instead of files
+    include_sensitive: bool = False  # --include-sensitive: keep the sources' sensitive columns
 
 
 def write(project: Path, rec: dict[str, Any], folder: Path, options: Options) -> list[dict]:
@@ -48,6 +49,8 @@ def write(project: Path, rec: dict[str, Any], folder: Path, options: Options) ->
         rows = failures.failing_rows(compiled, plan.tables[rule.dataset])
         if rows is None:
             continue
+        hidden = [] if options.include_sensitive else sources[rule.dataset].sensitive
+        rows = rows.drop(*[c for c in hidden if c in rows.columns])
         on_database = bool(sources[rule.dataset].connection)
         name = failures.file_name(rule.id)
         written: dict[str, Any] = {
