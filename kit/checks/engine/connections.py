@@ -33,6 +33,7 @@ import atexit
 import difflib
 import os
 import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,10 +107,24 @@ class PostgresOptions(Options):
 
 class SparkOptions(Options):
     backend: Literal["pyspark"]
-    master: str = Field("local[2]", description="Spark master URL, e.g. local[2] or spark://host:7077")
+    master: str = Field(
+        "local[2]",
+        description="Spark master URL (local[2], spark://host:7077), or a Spark Connect server: sc://host:15002",
+    )
     warehouse: str | None = Field(None, description="spark.sql.warehouse.dir (relative to the project)")
+    metastore: str | None = Field(
+        None,
+        description="Folder of an embedded Derby Hive metastore (relative to the project): the Hive "
+        "catalog, so tables other Spark processes saved there are found",
+    )
     database: str | None = Field(None, description="Catalog database whose tables sources name")
     conf: dict[str, str] = Field(default_factory=dict, description="Further Spark settings")
+
+    @model_validator(mode="after")
+    def _connect_takes_no_local_settings(self):
+        if self.master.startswith("sc://") and (self.warehouse or self.metastore or self.conf):
+            raise ValueError("a Spark Connect server (sc://) keeps its own warehouse, metastore and settings")
+        return self
 
 
 def _password(options: PostgresOptions) -> str | None:
@@ -142,17 +157,35 @@ def _open_postgres(options: PostgresOptions, project_dir: Path) -> ibis.BaseBack
     )
 
 
+def _spark_settings(options: SparkOptions, project_dir: Path) -> dict[str, str]:
+    """A local session's settings. With a metastore: the Hive catalog on embedded Derby, whose
+    derby.log goes to the temp dir (Derby writes it into the working directory otherwise), like
+    everything else Spark writes, so nothing lands in the project folder."""
+    scratch = Path(tempfile.gettempdir()) / "wbk-spark"
+    settings = {"spark.ui.enabled": "false", "spark.local.dir": str(scratch)}
+    if options.warehouse:
+        settings["spark.sql.warehouse.dir"] = str(project_dir / options.warehouse)
+    if options.metastore:
+        derby = (project_dir / options.metastore).resolve()
+        settings |= {
+            "spark.sql.catalogImplementation": "hive",
+            "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={derby};create=true",
+            "spark.driver.extraJavaOptions": f"-Dderby.stream.error.file={scratch / 'derby.log'}",
+        }
+    return settings | options.conf
+
+
 def _open_pyspark(options: SparkOptions, project_dir: Path) -> ibis.BaseBackend:
     from pyspark.sql import SparkSession
 
-    session = SparkSession.getActiveSession()
-    owned = session is None
-    if owned:
+    if options.master.startswith("sc://"):  # Spark Connect: the server owns the session
+        session, owned = SparkSession.builder.remote(options.master).getOrCreate(), True
+    else:
+        session = SparkSession.getActiveSession()
+        owned = session is None
+    if session is None:
         builder = SparkSession.builder.master(options.master).appName("wbk")
-        settings = {"spark.ui.enabled": "false", **options.conf}
-        if options.warehouse:
-            settings["spark.sql.warehouse.dir"] = str(project_dir / options.warehouse)
-        for key, value in settings.items():
+        for key, value in _spark_settings(options, project_dir).items():
             builder = builder.config(key, value)
         session = builder.getOrCreate()
     backend = ibis.pyspark.connect(session)
