@@ -116,3 +116,61 @@ def spark_session(tmp_path_factory):
         yield session
     finally:
         session.stop()
+
+
+@dataclass(frozen=True)
+class SparkConnectServer:
+    url: str  # sc://127.0.0.1:PORT
+    warehouse: Path
+
+
+@pytest.fixture(scope="session")
+def spark_connect_server(tmp_path_factory):
+    """pyspark's own Spark Connect server (its jars ship the service; it runs offline), local[2],
+    started in a temp folder so nothing it writes lands elsewhere; stopped at the end."""
+    if not shutil.which("java"):
+        missing("Java is not installed (apt-get install default-jre-headless)")
+    try:
+        import grpc  # noqa: F401  (the pyspark[connect] extra)
+        import pyspark
+    except ImportError:
+        missing("the Spark Connect client is not installed (pip install 'pyspark[connect]')")
+    home = Path(pyspark.__file__).parent
+    work = tmp_path_factory.mktemp("spark-connect")
+    port = free_port()
+    command = [
+        str(home / "bin" / "spark-submit"),
+        "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
+        "--master", "local[2]",
+        "--conf", f"spark.connect.grpc.binding.port={port}",
+        "--conf", "spark.ui.enabled=false",
+        "--conf", "spark.sql.shuffle.partitions=4",
+        "--conf", f"spark.sql.warehouse.dir={work / 'warehouse'}",
+        "--conf", f"spark.driver.extraJavaOptions=-Dderby.stream.error.file={work / 'derby.log'}",
+        "spark-internal",
+    ]  # fmt: skip
+    log = open(work / "server.log", "wb")  # noqa: SIM115  (open for the server's life)
+    server = subprocess.Popen(
+        command, cwd=work, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "SPARK_HOME": str(home)},
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        if not _listening(port, server, seconds=180):
+            pytest.fail(f"Spark Connect server did not start: {(work / 'server.log').read_text()[-2000:]}")
+        yield SparkConnectServer(f"sc://127.0.0.1:{port}", work / "warehouse")
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=60)
+        log.close()
+
+
+def _listening(port: int, process: subprocess.Popen, seconds: float) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(0.5)
+    return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from backend_servers import postgres_server, spark_session  # noqa: F401  (session fixtures)
+from backend_servers import postgres_server, spark_connect_server, spark_session  # noqa: F401  (session fixtures)
 from test_engine_claims import PLANTED_BY_RULE, claims_project
 
 from kit.checks.engine import connections
@@ -513,6 +514,107 @@ def test_spark_counts_set_level_kinds_without_a_single_partition_window(
     warning = "No Partition Defined for Window operation"
     assert warning in control  # the log is where Spark says it
     assert warning not in during_rules
+
+
+RUN_RULES = """
+import json, sys
+from kit.answers import loading
+from kit.checks import rules
+report = rules.run(loading.load(sys.argv[1]))
+found = {r.id: [r.checked, r.failed, r.status, r.error] for r in report.results}
+print(json.dumps({"findings": [str(f) for f in report.findings], "results": found}))
+"""
+SAVE_TABLES = """
+import json, sys
+from pyspark.sql import SparkSession
+settings, tables, database = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+builder = SparkSession.builder.remote(settings.pop("remote")) if "remote" in settings else (
+    SparkSession.builder.master("local[1]"))
+for key, value in settings.items():
+    builder = builder.config(key, value)
+spark = builder.getOrCreate()
+spark.sql(f"CREATE DATABASE IF NOT EXISTS {database}")
+for name, path in tables.items():
+    spark.read.parquet(path).write.mode("overwrite").saveAsTable(f"{database}.{name}")
+spark.stop()
+"""
+
+
+def python(script: str, *args: str, cwd: Path, env: dict | None = None) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=cwd,
+        env={**__import__("os").environ, "PYTHONPATH": str(MEDICAL.parent.parent), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def spark_project(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """The every-kind project reading its sources from Spark connection ``lake``, database claims;
+    its tables as Parquet files outside the project, for another process to save."""
+    import pyarrow.parquet as pq
+
+    project, _ = every_kind_project(tmp_path)
+    files = {}
+    for name, table in tables_as_duckdb_reads_them(project).items():
+        files[name] = str(tmp_path / f"{name}.parquet")
+        pq.write_table(table, files[name])
+    point_at(project, "lake")
+    return project, files
+
+
+def files_of(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+
+
+@pytest.mark.spark
+@pytest.mark.timeout(600)  # two Spark processes start, on a shared machine
+def test_spark_hive_catalog_finds_tables_another_process_saved(on_duckdb, tmp_path):
+    """One Spark process saves the tables into a Hive metastore (embedded Derby) and warehouse, as
+    a data engineer's job would; wbk, in another process, finds them through the README's
+    connection, counts as DuckDB does, and writes nothing into the project folder (no derby.log)."""
+    project, files = spark_project(tmp_path)
+    lake = tmp_path / "lake"
+    hive = {
+        "spark.sql.catalogImplementation": "hive",
+        "spark.sql.warehouse.dir": str(lake / "warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={lake / 'metastore_db'};create=true",
+        "spark.driver.extraJavaOptions": f"-Dderby.stream.error.file={tmp_path / 'derby-writer.log'}",
+    }
+    (tmp_path / "writer").mkdir()
+    python(SAVE_TABLES, json.dumps(hive), json.dumps(files), "claims", cwd=tmp_path / "writer")
+    write_connections(
+        project,
+        "lake: {backend: pyspark, warehouse: ../lake/warehouse, metastore: ../lake/metastore_db, database: claims}\n",
+    )
+    before = files_of(project)
+    found = json.loads(python(RUN_RULES, str(project), cwd=project))
+    assert found["findings"] == []
+    assert differences({k: tuple(v) for k, v in found["results"].items()}, on_duckdb) == {}
+    assert files_of(project) == before
+
+
+@pytest.mark.spark
+@pytest.mark.timeout(600)  # two Spark processes start, on a shared machine
+def test_spark_connect_runs_the_rules_on_a_remote_server(on_duckdb, spark_connect_server, tmp_path):
+    """Rules through Spark Connect (sc://), on a server this test starts (pyspark's own): the same
+    counts as DuckDB, and nothing written into the project folder."""
+    project, files = spark_project(tmp_path)
+    remote = {"remote": spark_connect_server.url}
+    python(SAVE_TABLES, json.dumps(remote), json.dumps(files), "claims", cwd=tmp_path)
+    before = files_of(project)
+    env = {"WBK_CONNECTION_LAKE": f"pyspark://{spark_connect_server.url}?database=claims"}
+    found = json.loads(python(RUN_RULES, str(project), cwd=project, env=env))
+    assert found["findings"] == []
+    assert differences({k: tuple(v) for k, v in found["results"].items()}, on_duckdb) == {}
+    assert files_of(project) == before
+    saved = {p.name for p in (spark_connect_server.warehouse / "claims.db").iterdir()}
+    assert saved >= set(files)  # the server's warehouse holds the tables the rules read
 
 
 # --- passwords stay in the environment ------------------------------------------------------------------
