@@ -134,7 +134,7 @@ def suite():
             columns=["flag"],
             check="in_set",
             params={"values": ["L", "N", "H"]},
-            severity="blocking",
+            severity="condition",
         )
     )
     assert len(chosen) == 10, [r.id for r in chosen]

@@ -54,15 +54,27 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_kinds(args: argparse.Namespace) -> int:
     """The check kinds a rule may name and the output checks an unacceptable output may cite."""
+    from kit.answers.schema import SEVERITIES
+    from kit.checks.engine.kinds import KINDS
     from kit.checks.outputs import OUTPUT_CHECKS
-    from kit.checks.rules import CHECKS
 
     print("rule kinds (data_quality.rules[].check):")
-    for name, kind in CHECKS.items():
-        print(f"  {name:<18} {getattr(kind, 'meaning', '')}")
+    for name, kind in KINDS.items():
+        print(f"  {name:<18} e.g. {kind.example_meaning()}")
     print("output checks (need data_quality.generated_outputs):")
     for name, (_, meaning) in OUTPUT_CHECKS.items():
         print(f"  {name:<26} {meaning}")
+    print("severities (data_quality.rules[].severity):")
+    for word, meaning in SEVERITIES.items():
+        print(f"  {word:<18} {meaning}")
+    return EXIT_OK
+
+
+def cmd_frameworks(args: argparse.Namespace) -> int:
+    """The frameworks project.frameworks may name, with their source's version and item count."""
+    from kit.decide.frameworks import listing
+
+    print(listing())
     return EXIT_OK
 
 
@@ -184,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add(sub, "schema", cmd_schema, "print the JSON Schema of the answers file")
     _add(sub, "kinds", cmd_kinds, "list the check kinds rules may use and the output checks")
+    _add(sub, "frameworks", cmd_frameworks, "list the frameworks a record can show its coverage of")
 
     p = _add(sub, "new", cmd_new, "create a project folder from the starter or an example")
     p.add_argument("directory", metavar="DIR")

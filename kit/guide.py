@@ -16,8 +16,8 @@ from kit import phrases as say
 from kit.answers import loading as answers_io
 from kit.answers import template as templates
 from kit.answers.schema import Answers
+from kit.checks.engine.kinds import KINDS
 from kit.checks.outputs import OUTPUT_CHECKS
-from kit.checks.rules import CHECKS
 from kit.decide.team import expected_roles
 from kit.findings import AnswersError
 from kit.record import render
@@ -40,14 +40,14 @@ def _block(lead: str, rows: list[dict[str, Any]], columns: list[str], empty: str
 
 
 def check_kinds() -> Block:
-    """Every data-quality rule kind the kit runs, with what it checks (kit.checks.rules.CHECKS)."""
+    """Every data-quality rule kind the kit runs, with what it checks (kit.checks.engine.kinds.KINDS)."""
     rows = [
         {
             "check": name,
             "parameters": ", ".join(getattr(getattr(kind, "params", None), "model_fields", {})) or "none",
-            "passes_when": getattr(kind, "meaning", ""),
+            "passes_when": f"e.g. {kind.example_meaning()}",
         }
-        for name, kind in CHECKS.items()
+        for name, kind in KINDS.items()
     ]
     lead = f"The {say.plural(len(rows), 'rule kind')} the kit runs on sample data:"
     return _block(lead, rows, ["check", "parameters", "passes_when"])

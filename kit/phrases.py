@@ -89,16 +89,6 @@ def listing(items: Sequence[str], conjunction: str = "and") -> str:
     return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
 
 
-def flag(value: bool, yes: str, no: str) -> str:
-    """A boolean answer in words ("a person reviews every output" / "... does not ...")."""
-    return yes if value else no
-
-
-def agree(count: int, one: str, many: str) -> str:
-    """The verb form that agrees with a count: agree(1, "has", "have") -> "has"."""
-    return one if count == 1 else many
-
-
 def tolerance(min_pass_rate: float) -> str:
     """The share of failures a requirement allows: min_pass_rate 0.95 -> "5 %", 1.0 -> "0 %"."""
     allowed = max(0.0, 1.0 - min_pass_rate)
@@ -118,7 +108,18 @@ def verb(count: int, base: str) -> str:
     return base
 
 
+# The article follows the sound, not the letter: "a unit", "an hour". Spelling covers the rest.
+SOUNDS_LIKE_YOU = ("uni", "use", "usu", "uti", "ure", "uro", "eu", "ewe")
+SOUNDS_LIKE_WON = ("one", "once")
+SILENT_H = ("hour", "honest", "honor", "honour", "heir")
+
+
 def a(word: str) -> str:
-    """The indefinite article by the word's first letter: a("value") -> "a value", a("opened_on")
-    -> "an opened_on" (a spelling rule: "an hour" and "a unit" are beyond it)."""
-    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+    """The indefinite article, by sound: a("value") -> "a value", a("opened_on") -> "an opened_on",
+    a("unit") -> "a unit", a("hour") -> "an hour", a("updated_on") -> "an updated_on"."""
+    lower = word.lower()
+    if lower.startswith(SILENT_H):
+        return f"an {word}"
+    if lower.startswith(SOUNDS_LIKE_YOU + SOUNDS_LIKE_WON):
+        return f"a {word}"
+    return f"{'an' if lower[:1] in 'aeiou' else 'a'} {word}"

@@ -3,7 +3,13 @@ evidence behind it, and signs. Shown by Voilà from notebooks/review.ipynb; no c
 
 The page keeps the hash of the answers it shows (``seen``); signing writes it with the sign-off,
 and is refused when the answers changed meanwhile (kit.answers.signoff), so nobody signs what
-they did not see. The evidence is the record's own blocks (kit.workbook), read-only.
+they did not see. With it go the digest and keys of the decision's blockers and conditions as
+shown (kit.decide.seen), so a later run can say what the reviewer had not seen. The evidence is
+the record's own blocks (kit.workbook), read-only.
+
+A member whose role may accept (``may_accept: true``) also sees "Accept a condition": an open
+"resolve or accept" condition, a reason and an expiry date, written to the answers' acceptances
+(kit.answers.acceptances) with the digest of the condition's evidence as shown.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ import ipywidgets as widgets
 
 from kit import phrases
 from kit import workbook as wb
+from kit.answers.acceptances import accept
 from kit.answers.signoff import SignOffRefused, content_sha256, sign
+from kit.decide import acceptances, seen
 from kit.decide.decision import decide
 from kit.decide.evidence import Evidence
 from kit.decide.team import matching_role
@@ -55,6 +63,9 @@ def sections_for(role: str, domain: str) -> list[str]:
     return expected.sections if expected and expected.sections else list(SECTIONS)
 
 
+ACCEPT_FOR_DAYS = 90  # the expiry the form proposes; the reviewer may choose another
+
+
 def default_date(as_of: dt.date, today: dt.date | None = None) -> dt.date:
     """Today, unless the record is judged as of an earlier day: a sign-off may not postdate as_of."""
     today = today or dt.date.today()
@@ -68,6 +79,7 @@ class ReviewPage:
         self.project = wb.resolve_project(project)
         self.ev: Evidence | None = None
         self.seen = ""
+        self.seen_evidence: seen.Seen | None = None
         self.header = widgets.HTML()
         self.role = widgets.Dropdown(description="Your role", options=[], value=None)
         self.role.layout.width = "48em"
@@ -84,6 +96,17 @@ class ReviewPage:
         self.sign_button = widgets.Button(description="Sign", icon="check", button_style="primary")
         self.reload_button = widgets.Button(description="Reload", icon="refresh")
         self.status = widgets.HTML()
+        self.accept_item = widgets.Dropdown(description="Condition", options=[], value=None)
+        self.accept_item.layout.width = "48em"
+        self.accept_reason = widgets.Textarea(
+            description="Why", placeholder="Why this condition may stand", layout=widgets.Layout(width="40em")
+        )
+        self.accept_expires = widgets.DatePicker(description="Expires")
+        self.accept_button = widgets.Button(description="Accept", icon="check")
+        self.accept_status = widgets.HTML()
+        self.accept_box = widgets.VBox([])
+        self.accept_box.add_class("wbk-accept")
+        self.accept_button.on_click(lambda _: self.accept())
         self.sign_button.on_click(lambda _: self.sign())
         self.reload_button.on_click(lambda _: self.reload())
         self.role.observe(lambda _: self.show_role(), names="value")
@@ -101,7 +124,7 @@ class ReviewPage:
                 self.status,
             ]
         )
-        return widgets.VBox([self.header, self.role, self.about, form, self.evidence])
+        return widgets.VBox([self.header, self.role, self.about, form, self.accept_box, self.evidence])
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -122,6 +145,7 @@ class ReviewPage:
             self.status.value = _problems("The answers cannot be reviewed", [str(f) for f in exc.findings])
             return
         self.seen = content_sha256(self.ev.answers)
+        self.seen_evidence = seen.view(self.ev)
         self.sign_button.disabled = False
         self.header.value = self._header()
         self.role.options = [
@@ -142,7 +166,8 @@ class ReviewPage:
             + f"<div class='wbk'><h2>Review: {name}</h2>"
             + f"<p>Answers judged as of <b>{ev.as_of}</b>; decision today: <b>{outcome.decision}</b> "
             + f"({phrases.plural(len(outcome.blockers), 'blocker')}, "
-            + f"{phrases.plural(len(outcome.conditions), 'condition')}). "
+            + f"{phrases.plural(len(outcome.conditions), 'open condition')}, "
+            + f"{phrases.number(len(outcome.accepted))} accepted). "
             + f"Answers hash <code>{self.seen[:12]}</code>.</p></div>"
         )
 
@@ -151,8 +176,10 @@ class ReviewPage:
         if self.ev is None or index is None:
             self.about.value = "<p>Pick your role to see what you validate and the evidence.</p>"
             self.evidence.value = ""
+            self.accept_box.children = []
             return
         row = self.ev.team.matrix[index]
+        self.show_accept(index)
         self.about.value = _about(row, self.ev.as_of)
         names = sections_for(row["role"], self.ev.answers.project.domain)
         blocks = [("Decision, blockers and conditions", wb.decision)]
@@ -162,6 +189,68 @@ class ReviewPage:
             f"{block(self.ev)}</details>"
             for title, block in blocks
         )
+
+    # --- accepting ----------------------------------------------------------------------------
+
+    def show_accept(self, index: int) -> None:
+        """The acceptance form, only for a member whose role may accept; else nothing at all."""
+        member = self.ev.answers.data_quality.validation_team[index]
+        if not member.may_accept:
+            self.accept_box.children = []
+            return
+        open_items = [c for c in decide(self.ev).conditions if c.may_accept]
+        self.accept_item.options = [(c.text, c.evidence) for c in open_items]
+        self.accept_item.value = None
+        if self.accept_expires.value is None:
+            self.accept_expires.value = self.ev.as_of + dt.timedelta(days=ACCEPT_FOR_DAYS)
+        intro = (
+            "<h3>Accept a condition</h3><p>Your role may accept a “resolve or accept” condition instead of "
+            "a fix: it leaves the open list while your acceptance holds (until it expires, or the "
+            "evidence changes). A blocker is never accepted.</p>"
+        )
+        if not open_items:
+            self.accept_box.children = [widgets.HTML(intro + "<p>No open condition can be accepted.</p>")]
+            return
+        self.accept_box.children = [
+            widgets.HTML(intro),
+            self.accept_item,
+            self.accept_reason,
+            self.accept_expires,
+            self.accept_button,
+            self.accept_status,
+        ]
+
+    def accept(self) -> bool:
+        if self.ev is None or self.role.value is None or self.accept_item.value is None:
+            self.accept_status.value = _problems("Not accepted", ["pick the condition you accept"])
+            return False
+        row, item = self.ev.team.matrix[self.role.value], self.accept_item.value
+        condition = next(c for c in decide(self.ev).conditions if c.evidence == item)
+        check = next((c for c in self.ev.checks if c.id == item), None)
+        date, expires = self.date.value, self.accept_expires.value
+        try:
+            accept(
+                self.project,
+                item,
+                row["role"],
+                self.accept_reason.value,
+                date,
+                expires,
+                acceptances.evidence_digest(item, check, condition.text),
+                self.seen,
+            )
+        except SignOffRefused as exc:
+            self.accept_status.value = _problems("Not accepted", [str(exc)])
+            return False
+        except AnswersError as exc:
+            self.accept_status.value = _problems("Not accepted", [str(f) for f in exc.findings])
+            return False
+        self.reload()
+        self.status.value = (
+            f"<p class='wbk-accepted' style='color:#14532d'><b>Accepted:</b> {escape(item)} by "
+            f"{escape(row['role'])} on {date}, until {expires}; written to answers.yaml.</p>"
+        )
+        return True
 
     # --- signing ------------------------------------------------------------------------------
 
@@ -175,7 +264,8 @@ class ReviewPage:
             return False
         row, decision, date = self.ev.team.matrix[self.role.value], self.decision.value, self.date.value
         try:
-            sign(self.project, self.role.value, decision, self.notes.value, date, self.seen)
+            evidence = self.seen_evidence.sign_off_fields()
+            sign(self.project, self.role.value, decision, self.notes.value, date, self.seen, evidence)
         except SignOffRefused as exc:
             self.status.value = _problems("Not signed", [str(exc)])
             return False

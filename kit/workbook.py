@@ -9,20 +9,23 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 from kit import phrases
 from kit.answers import loading as answers_io
 from kit.answers.schema import STEP_KEYS
+from kit.checks import families
 from kit.checks.drift import describe as drift_text
 from kit.checks.drift import stayed_put
 from kit.checks.result import CheckResult
+from kit.decide import actions
 from kit.decide.decision import decide, four_questions
 from kit.decide.evidence import Evidence, gather
+from kit.decide.frameworks import coverage
 from kit.paths import EXAMPLES
 from kit.record import charts, links, model, render
+from kit.record import coverage as framework_coverage
 from kit.record.calendar import CALENDAR_FILE
 from kit.record.data import RECORD_MIMETYPE
 
@@ -109,7 +112,7 @@ def sources(ev: Evidence) -> Block:
             as_of=ev.as_of,
             chart=charts.source_ages("chart-source-age", ev.sources),
         )
-        + _checks(ev, "Sources the product uses", ev.source_results)
+        + _checks(ev, "Sources the product uses", ev.checks_of(families.SOURCES))
     )
 
 
@@ -134,13 +137,15 @@ def _checks(ev: Evidence, title: str, checks: list[CheckResult], intro: str = ""
 
 def rules(ev: Evidence) -> Block:
     intro = (
-        f"{phrases.plural(len(ev.rule_results), 'rule')} run on the sources' sample files as of "
+        f"{phrases.plural(len(ev.checks_of(families.RULES)), 'rule')} run on the sources' sample files as of "
         f"{phrases.date(ev.as_of)}; a rule passes when its pass rate reaches its minimum."
     )
     chart = charts.failure_rates(
-        "chart-rule-failures", "Failure rate per rule against its allowed rate", ev.rule_results
+        "chart-rule-failures", "Failure rate per rule against its allowed rate", ev.checks_of(families.RULES)
     )
-    return Block(_checks(ev, "Data-quality rules on the sample data", ev.rule_results, intro, chart))
+    return Block(
+        _checks(ev, "Data-quality rules on the sample data", ev.checks_of(families.RULES), intro, chart)
+    )
 
 
 def outputs(ev: Evidence) -> Block:
@@ -151,9 +156,11 @@ def outputs(ev: Evidence) -> Block:
         else "No sample generated outputs are declared (data_quality.generated_outputs)."
     )
     chart = charts.failure_rates(
-        "chart-output-failures", "Failure rate per output check against its allowed rate", ev.output_results
+        "chart-output-failures",
+        "Failure rate per output check against its allowed rate",
+        ev.checks_of(families.OUTPUTS),
     )
-    return Block(_checks(ev, "Acceptance of generated outputs", ev.output_results, intro, chart))
+    return Block(_checks(ev, "Acceptance of generated outputs", ev.checks_of(families.OUTPUTS), intro, chart))
 
 
 def team(ev: Evidence) -> Block:
@@ -170,25 +177,13 @@ def maintenance(ev: Evidence) -> Block:
             chart=charts.bias_shares("chart-bias", ev.bias_measures),
             calendar=CALENDAR_FILE,
         )
-        + _checks(ev, "Maintenance checks", ev.audit_results + ev.bias_results)
+        + _checks(ev, "Maintenance checks", ev.checks_of(families.AUDITS) + ev.checks_of(families.BIAS))
     )
 
 
 def owner(ev: Evidence, item: links.Linked) -> str:
-    """Who acts on an item: the member who signs, the owner of the source, audit or bias check
-    behind it, else the project's owner."""
-    a = ev.answers
-    found = re.match(r"data_quality\.validation_team\[(\d+)\]", item.evidence)
-    if found:
-        member = a.data_quality.validation_team[int(found.group(1))]
-        return f"{member.role} ({member.person})"
-    family, _, name = item.evidence.partition(".")
-    owners = {
-        "source": {s.id: s.owner for s in a.problem_boundaries.data.sources},
-        "audit": {x.id: x.owner for x in a.data_strategy.maintenance.audits},
-        "bias": {x.id: x.owner for x in a.data_strategy.maintenance.bias_checks},
-    }
-    return owners.get(family, {}).get(name) or a.project.owner
+    """Who acts on an item: the owner its action gets (kit.decide.actions)."""
+    return actions.owner(ev, item.evidence)
 
 
 def profiles(ev: Evidence) -> Block:
@@ -204,7 +199,7 @@ def since_last_record(ev: Evidence) -> Block:
             sources=len(ev.profiles),
             describe=drift_text,
             stayed_put=stayed_put,
-            checks=ev.drift_results,
+            checks=ev.checks_of(families.DRIFT),
             phrases=phrases,
         )
     )
@@ -242,6 +237,7 @@ def record_data(ev: Evidence) -> dict[str, Any]:
             "project": ev.answers.project.name,
             "as_of": ev.as_of.isoformat(),
             **outcome.as_dict(),
+            "path_to_go": actions.path_to_go(ev, outcome),
             "verdict": ev.verdict.label,
             "verdict_id": ev.verdict.id,
             "temperature": ev.verdict.temperature,
@@ -250,8 +246,20 @@ def record_data(ev: Evidence) -> dict[str, Any]:
             "sign_offs": ev.team.sign_offs(),
             "answers": json.loads(json.dumps(answers_io.to_data(ev.answers), default=str)),
             **maintenance_data(ev),
+            "frameworks": frameworks_data(ev),
         }
     )
+
+
+def frameworks_data(ev: Evidence) -> list[dict[str, Any]]:
+    """Evidence for each item of the frameworks the answers name (kit.decide.frameworks)."""
+    checks = [c.summary() for c in ev.checks]
+    return [fc.model_dump(mode="json") for fc in coverage(ev.answers, checks, ev.team.sign_offs())]
+
+
+def frameworks(ev: Evidence) -> Block:
+    """The coverage of the frameworks the answers name, item by item, linked to its evidence."""
+    return Block(framework_coverage.section(frameworks_data(ev)))
 
 
 def maintenance_data(ev: Evidence) -> dict[str, Any]:

@@ -4,11 +4,16 @@ import os
 import shutil
 from pathlib import Path
 
+import nbconvert.exporters  # noqa: F401  (see below)
 import pytest
 
 from kit.answers import yamlfile
 from kit.findings import parse_path
 
+# nbconvert is imported here, once, before any test runs: `wbk run` imports it on a thread of its own
+# (kit.run.batch builds the exporter early), and bleach, which it imports, silences a warning with
+# warnings.catch_warnings, which is not thread-safe. Racing a test's own warning filters, that import
+# raised the DeprecationWarning as an error in whichever test was running (seen once in 500).
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 CASES = Path(__file__).resolve().parent / "cases"

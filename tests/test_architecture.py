@@ -70,3 +70,64 @@ def test_the_checker_sees_an_upward_import() -> None:
     """The rule above can fail: a made-up checks module importing the record room is caught."""
     assert rank("kit.record.data") > rank("kit.checks.rules")
     assert rank("kit.workbook") > rank("kit.run.batch") > rank("kit.findings")
+
+
+# --- one truth: a family or a rule kind is named in its table only ------------------------------
+
+TABLES = {"kit.checks.families", "kit.checks.engine.kinds"}
+TEXT_CALLS = {"plural", "of", "a", "listing"}  # their string arguments are words of a sentence
+NAMING_KEYWORDS = {"family", "check", "kind"}
+
+
+def names_in_code(source: str, names: set[str]) -> list[tuple[int, str]]:
+    """String literals equal to a family or kind name where code uses them as one: compared with,
+    looked up (a subscript), passed to a call or as family=/check=/kind=. Words in messages
+    (f-strings, plural(n, "source")) and the keys of record rows ({"source": s.id}) are text."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        candidates: list[ast.AST] = []
+        if isinstance(node, ast.Compare):
+            candidates = [node.left, *node.comparators]
+            candidates += [
+                e for c in node.comparators if isinstance(c, ast.Tuple | ast.List | ast.Set) for e in c.elts
+            ]
+        elif isinstance(node, ast.Subscript):
+            candidates = [node.slice]
+        elif isinstance(node, ast.Call):
+            called = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            if called not in TEXT_CALLS:
+                candidates = [*node.args, *(k.value for k in node.keywords if k.arg in NAMING_KEYWORDS)]
+        found += [(c.lineno, c.value) for c in candidates if isinstance(c, ast.Constant) and c.value in names]
+    return found
+
+
+def family_and_kind_names() -> set[str]:
+    from kit.checks.engine.kinds import KINDS
+    from kit.checks.families import FAMILIES
+
+    return {f.name for f in FAMILIES} | set(KINDS)
+
+
+def test_no_module_names_a_family_or_kind_outside_its_table() -> None:
+    names = family_and_kind_names()
+    named = [
+        f"{module_name(p)}:{line}: {value!r}"
+        for p in MODULES
+        if module_name(p) not in TABLES
+        for line, value in names_in_code(p.read_text(encoding="utf-8"), names)
+    ]
+    assert named == [], "reach families and kinds through their tables:\n" + "\n".join(named)
+
+
+def test_the_name_checker_sees_a_planted_name() -> None:
+    planted = (
+        "def f(check, by_kind):\n"
+        '    said = f"the bias of {check.id}" + plural(2, "source")\n'
+        '    return check.family == "bias" or by_kind["unique"] or g(family="rule") or h("drift", dest="source")\n'
+    )
+    assert sorted(names_in_code(planted, family_and_kind_names())) == [
+        (3, "bias"),
+        (3, "drift"),
+        (3, "rule"),
+        (3, "unique"),
+    ]

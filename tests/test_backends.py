@@ -313,7 +313,7 @@ MEDICAL_RULES = [
         "columns": ["test_name"],
         "check": "references",
         "params": {"dataset": "reference_ranges", "column": "test_name"},
-        "severity": "blocking",
+        "severity": "condition",
     },
     {
         "id": "enough_results",

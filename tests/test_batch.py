@@ -19,7 +19,7 @@ from planted import expected_checked_among, expected_failing, planted
 
 from kit.answers import yamlfile
 from kit.cli import main
-from kit.record.data import sha256
+from kit.record.provenance import sha256
 from kit.run.batch import run_projects
 from kit.run.execute import UnknownParameterError, prepare, step_notebooks
 from kit.run.project import validate
@@ -67,7 +67,7 @@ def test_record_json_carries_decision_checks_and_provenance(build: Path) -> None
         "passed": 3492,
         "failed": 12,
         "pass_rate": round(3492 / 3504, 6),
-        "severity": "blocking",
+        "severity": "condition",
     }
     prov = record["provenance"]
     assert prov["answers_sha256"] == sha256(EXAMPLES / "medical_reports" / "answers.yaml")

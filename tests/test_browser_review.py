@@ -5,6 +5,7 @@ signature until the page is reloaded, and make the first one stale."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import subprocess
@@ -179,3 +180,49 @@ def test_two_reviewers_signing_at_once_both_land(review_page, browser) -> None:
     )
     assert signed[1].sign_off.answers_sha256 == signed[3].sign_off.answers_sha256 is not None
     assert COMMENT in (project / "answers.yaml").read_text(encoding="utf-8")
+
+
+def test_an_allowed_role_accepts_a_warning_and_the_next_record_shows_it(tmp_path, browser) -> None:
+    """Job adverts left with one open condition, the warning rule requisition_open (its overdue
+    audit marked done by hand): the employment law counsel (may_accept: true) accepts it in the
+    page; the next `wbk run` shows it accepted, with reason, and the decision recomputed to GO."""
+    from test_actions import only_warnings_open
+
+    from kit.cli import main
+
+    project = copy_example("job_adverts", tmp_path)
+    only_warnings_open(project)
+    apply_edits(project, {"data_strategy.maintenance.audits[1].last_done": dt.date(2026, 9, 15)})
+    before = decide(gather(project))
+    assert (before.decision, [c.evidence for c in before.conditions]) == (
+        "GO WITH CONDITIONS",
+        ["requisition_open"],
+    )
+    reason = "The hiring managers re-approved the nine requisitions in November."
+    with wbk_review(project, tmp_path) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(TIMEOUT)
+        page.goto(url)
+        page.locator(".widget-dropdown select").first.select_option(
+            label="employment law counsel — Dr. Miriam Roth (approved)"
+        )
+        form = page.locator(".wbk-accept")
+        form.locator("select").wait_for()
+        form.locator("select").select_option(index=0)
+        form.locator("textarea").fill(reason)
+        form.locator("input[type=date]").fill("2027-02-18")
+        form.locator("button", has_text="Accept").click()
+        page.locator(".wbk-accepted").wait_for()
+        page.close()
+    written = answers_io.load(project).answers.acceptances
+    assert [(a.item, a.by_role, a.expires) for a in written] == [
+        ("requisition_open", "employment law counsel", dt.date(2027, 2, 18))
+    ]
+    out = tmp_path / "out"
+    assert main(["run", str(project), "--out", str(out)]) == 0
+    rec = json.loads((out / project.name / "record.json").read_text(encoding="utf-8"))
+    assert rec["decision"] == "GO"
+    assert [c["evidence"] for c in rec["accepted"]] == ["requisition_open"]
+    assert rec["path_to_go"]["accepted"][0]["reason"] == reason
+    html = (out / project.name / "record.html").read_text(encoding="utf-8")
+    assert "Accepted:" in html and "nine requisitions in November" in html

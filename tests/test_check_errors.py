@@ -46,7 +46,7 @@ def fresh_evidence(monkeypatch):
 
 def _planned(family: str) -> list[str]:
     ev = evidence.gather(MEDICAL)
-    return [c.id for c in ev.family(family)]
+    return [c.id for c in ev.checks_of(families.family(family))]
 
 
 @pytest.mark.parametrize("family", sorted(INJECTIONS))
@@ -57,7 +57,7 @@ def test_a_raising_check_is_an_error_and_a_blocker(family: str, monkeypatch) -> 
     for module, attribute in INJECTIONS[family]:
         monkeypatch.setattr(module, attribute, boom)
     ev = evidence.gather(MEDICAL)
-    broken = ev.family(family)
+    broken = ev.checks_of(families.family(family))
     assert [c.id for c in broken] == planned
     assert {c.status for c in broken} == {"error"}
     assert all("disk on fire" in c.error and "Traceback" not in c.error for c in broken)
@@ -76,7 +76,7 @@ def test_a_broken_comparison_with_the_baseline_is_an_error(tmp_path: Path, monke
     monkeypatch.setattr(evidence, "_cache", {})
     monkeypatch.setattr(drift, "compare", boom)
     ev = evidence.gather(MEDICAL, baseline=baseline)
-    assert [(c.id, c.status) for c in ev.drift_results] == [("drift", "error")]
+    assert [(c.id, c.status) for c in ev.checks_of(families.DRIFT)] == [("drift", "error")]
     assert "drift" in {b.evidence for b in decide(ev).blockers}
     assert ev.drift is None
 
@@ -84,7 +84,7 @@ def test_a_broken_comparison_with_the_baseline_is_an_error(tmp_path: Path, monke
 def test_one_broken_output_check_leaves_its_siblings_measured(monkeypatch) -> None:
     monkeypatch.setitem(outputs.OUTPUT_CHECKS, "output.values_match", (boom, "values equal the input"))
     ev = evidence.gather(MEDICAL)
-    status = {c.id: c.status for c in ev.output_results}
+    status = {c.id: c.status for c in ev.checks_of(families.OUTPUTS)}
     assert status.pop("output.values_match") == "error"
     assert "error" not in status.values() and len(status) == len(outputs.OUTPUT_CHECKS) - 1
     assert "output.values_match" in {b.evidence for b in decide(ev).blockers}
@@ -101,7 +101,7 @@ def test_a_family_whose_run_raises_reports_every_planned_check(monkeypatch) -> N
     )
     monkeypatch.setattr(families, "FAMILIES", (*families.FAMILIES, toy))
     ev = evidence.gather(MEDICAL)
-    assert [(c.id, c.status) for c in ev.family("toy")] == [("toy.a", "error"), ("toy.b", "error")]
+    assert [(c.id, c.status) for c in ev.checks_of(toy)] == [("toy.a", "error"), ("toy.b", "error")]
     assert {"toy.a", "toy.b"} <= {b.evidence for b in decide(ev).blockers}
 
 
@@ -111,7 +111,7 @@ def test_what_a_failure_becomes_is_the_familys_table_entry(monkeypatch, becomes:
         "toy",
         "Toy checks",
         "a family added by a test",
-        run=lambda s: [CheckResult("toy.a", "toy", 4, 1)],
+        run=lambda s: [CheckResult("toy.a", 4, 1)],
         planned=lambda s: ["toy.a"],
         on_failure=becomes,
     )
@@ -128,7 +128,7 @@ def test_what_a_failure_becomes_is_the_familys_table_entry(monkeypatch, becomes:
     checked=st.integers(min_value=0, max_value=10**7),
     failed_share=st.fractions(min_value=0, max_value=1),
     required_millionths=st.integers(min_value=0, max_value=10**6),
-    severity=st.sampled_from(["blocking", "warning"]),
+    severity=st.sampled_from(["blocker", "condition", "warning"]),
 )
 def test_status_follows_from_counts_and_the_allowed_rate(
     checked, failed_share, required_millionths, severity
@@ -137,21 +137,21 @@ def test_status_follows_from_counts_and_the_allowed_rate(
     rate = required_millionths / 10**6
     # independent: integer arithmetic in millionths, no floats
     passes = checked == 0 or (checked - failed) * 10**6 >= required_millionths * checked
-    expected = "pass" if passes else ("fail" if severity == "blocking" else "warn")
+    expected = "pass" if passes else ("warn" if severity == "warning" else "fail")
     assert status_of(checked, failed, rate, severity) == expected
-    assert CheckResult("x", "rule", checked, failed, severity, rate).status == expected
+    assert CheckResult("x", checked, failed, severity, rate).status == expected
     assert status_of(checked, failed, rate, severity, error="broke") == "error"
     assert Fraction(required_millionths, 10**6) == Fraction(str(rate))
 
 
 def test_one_failure_in_many_fails_when_all_must_pass() -> None:
-    assert status_of(26115, 1, 1.0, "blocking") == "fail"
-    assert status_of(10**7, 1, 0.9999999, "blocking") == "pass"
-    assert status_of(10**7, 2, 0.9999999, "blocking") == "fail"
+    assert status_of(26115, 1, 1.0, "condition") == "fail"
+    assert status_of(10**7, 1, 0.9999999, "condition") == "pass"
+    assert status_of(10**7, 2, 0.9999999, "condition") == "fail"
 
 
 def test_impossible_counts_are_errors() -> None:
-    assert status_of(5, 6, 1.0, "blocking") == "error"
+    assert status_of(5, 6, 1.0, "condition") == "error"
     assert status_of(5, -1, 1.0, "warning") == "error"
 
 

@@ -20,6 +20,8 @@ import pytest
 from conftest import EXAMPLES, ROOT, apply_edits, copy_example
 
 from kit.answers import yamlfile
+from kit.checks import families
+from kit.checks.engine.kinds import KINDS
 from kit.cli import main
 from kit.decide.decision import decide
 from kit.decide.evidence import gather
@@ -120,7 +122,7 @@ def test_an_output_check_with_nothing_to_check_is_not_run_and_not_a_guard(tmp_pa
     """The support template has no range, flag or repeated section: those checks would pass on
     nothing, so they are not run, and citing one is a located error."""
     project = copy_example("support_answers", tmp_path)
-    assert {c.id for c in gather(project).output_results} == {
+    assert {c.id for c in gather(project).checks_of(families.OUTPUTS)} == {
         "output.sections_present",
         "output.values_match",
         "output.numbers_grounded",
@@ -241,7 +243,7 @@ def test_job_adverts_rules_find_exactly_the_planted_rows() -> None:
 
     ev = gather(ADVERTS)
     frame = pd.read_csv(ADVERTS / "data" / "requisitions.csv")
-    for result in ev.rule_results:
+    for result in ev.checks_of(families.RULES):
         # counts exact; the examples (the engine never holds every failing row) only planted rows
         planted = PLANTED["rows"].get(RULE_TRUTH.get(result.id), [])
         assert result.failed == len(planted), result.id
@@ -253,7 +255,7 @@ def test_job_adverts_rules_find_exactly_the_planted_rows() -> None:
 
 def test_job_adverts_output_checks_find_exactly_the_planted_adverts() -> None:
     ev = gather(ADVERTS)
-    for result in ev.output_results:
+    for result in ev.checks_of(families.OUTPUTS):
         assert sorted(result.failing) == PLANTED["adverts"].get(OUTPUT_TRUTH.get(result.id), []), result.id
 
 
@@ -352,7 +354,6 @@ def test_notebook_prose_names_no_check_kind_role_or_domain_of_its_own() -> None:
     import nbformat
 
     from kit.checks.outputs import OUTPUT_CHECKS
-    from kit.checks.rules import CHECKS
     from kit.decide.team import expected_roles
     from kit.paths import NOTEBOOKS
 
@@ -363,7 +364,7 @@ def test_notebook_prose_names_no_check_kind_role_or_domain_of_its_own() -> None:
         prose = " ".join(
             c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"
         )
-        named = [k for k in [*CHECKS, *OUTPUT_CHECKS, *roles] if re.search(rf"\b{re.escape(k)}\b", prose)]
+        named = [k for k in [*KINDS, *OUTPUT_CHECKS, *roles] if re.search(rf"\b{re.escape(k)}\b", prose)]
         assert not named, f"{path.name} types {named} into its prose"
         for terms in VOCABULARY.values():
             assert not [t for t in terms if re.search(t, prose, re.IGNORECASE)], path.name
@@ -377,10 +378,9 @@ def cell(value: str, html: str) -> bool:
 def test_guide_tables_list_every_kind_the_kit_runs() -> None:
     from kit import guide
     from kit.checks.outputs import OUTPUT_CHECKS
-    from kit.checks.rules import CHECKS
 
     kinds, outputs = str(guide.check_kinds()), str(guide.output_checks())
-    assert all(cell(k, kinds) for k in CHECKS) and f"The {len(CHECKS)} rule kinds" in kinds
+    assert all(cell(k, kinds) for k in KINDS) and f"The {len(KINDS)} rule kinds" in kinds
     assert all(cell(k, outputs) for k in OUTPUT_CHECKS)
     roles = str(guide.roles(ADVERTS))
     assert "<td>equality and inclusion</td><td>Aylin Demir</td>" in roles
@@ -399,9 +399,9 @@ def test_guide_shows_the_projects_own_answers_even_while_they_are_invalid(tmp_pa
 
 
 def test_wbk_kinds_lists_every_rule_kind_and_output_check(capsys) -> None:
+    from kit.checks.engine.kinds import KINDS
     from kit.checks.outputs import OUTPUT_CHECKS
-    from kit.checks.rules import CHECKS
 
     assert main(["kinds"]) == 0
     listed = {line.split()[0] for line in capsys.readouterr().out.splitlines() if line.startswith("  ")}
-    assert listed == set(CHECKS) | set(OUTPUT_CHECKS)
+    assert listed == set(KINDS) | set(OUTPUT_CHECKS) | {"blocker", "condition", "warning"}

@@ -17,6 +17,7 @@ from kit.answers import loading as answers
 from kit.answers import template
 from kit.answers.schema import BiasCheck, Rule
 from kit.checks import bias, outputs, rules, sources
+from kit.checks.engine.kinds import KINDS
 
 MEDICAL = EXAMPLES / "medical_reports"
 PLANTED = json.loads((MEDICAL / "planted.json").read_text())
@@ -129,7 +130,7 @@ def test_as_of_moves_every_date_check(loaded) -> None:
 
 def test_bias_flags_the_planted_age_skew_only(loaded) -> None:
     checks = bias.run(loaded)
-    measured = [c.details for c in checks]
+    measured = [c.judged for c in checks]
     by_id = {c.id: c for c in checks}
     assert by_id["bias.age_mix"].status == "warn"
     assert by_id["bias.sex_mix"].status == "pass"
@@ -159,7 +160,7 @@ def test_consistent_flag_counts_each_row_once_across_columns() -> None:
     rule = Rule(
         id="f",
         dataset="d",
-        severity="blocking",
+        severity="condition",
         check="consistent_flag",
         columns=["flag", "value", "low", "high"],
     )
@@ -195,7 +196,7 @@ def test_bad_jsonl_lines_are_located(tmp_path: Path) -> None:
 
 
 def _break_kind(monkeypatch, name: str, passes) -> None:
-    monkeypatch.setitem(rules.CHECKS, name, dataclasses.replace(rules.CHECKS[name], passes=passes))
+    monkeypatch.setitem(KINDS, name, dataclasses.replace(KINDS[name], passes=passes))
 
 
 def test_a_rule_whose_query_raises_is_an_error_and_the_others_still_count(loaded, monkeypatch) -> None:

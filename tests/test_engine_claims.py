@@ -66,7 +66,7 @@ def claims_project(tmp_path: Path, sample: str) -> tuple[Path, dict[str, list[st
             copy.deepcopy({**template, "id": source_id, "sample": file})
         )
     answers["data_quality"]["rules"] += [
-        {"dataset": "claims", "severity": "blocking", **rule} for rule in CLAIM_RULES
+        {"dataset": "claims", "severity": "condition", **rule} for rule in CLAIM_RULES
     ]
     (project / "answers.yaml").write_text(yaml.safe_dump(answers, sort_keys=False), encoding="utf-8")
     return project, planted

@@ -49,7 +49,7 @@ RULE = Rule(
     columns=["time_hour"],
     check="fresh_within",
     params={"days": 365},
-    severity="blocking",
+    severity="condition",
 )
 
 

@@ -16,6 +16,7 @@ import yaml
 from kit.answers.schema import Rule, Source
 from kit.checks import rules
 from kit.checks.engine import datasets
+from kit.checks.engine.kinds import KINDS
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "rule_kinds.yaml").read_text())
 
@@ -36,7 +37,7 @@ def open_csv(tmp_path: Path, name: str, text: str, as_text: bool = False):
 
 def outcome(case: dict, tmp_path: Path):
     """(declaration problems, result) of the case's rule."""
-    rule = Rule(id="r", dataset="data", severity="blocking", **case["rule"])
+    rule = Rule(id="r", dataset="data", severity="condition", **case["rule"])
     problems = rules.declaration_problems(rule, 0)
     if problems:
         return problems, None
@@ -62,6 +63,6 @@ def test_rule_kinds(case: dict, tmp_path: Path) -> None:
 
 def test_every_kind_has_a_valid_and_an_invalid_case() -> None:
     kinds = {c["rule"]["check"] for c in CASES}
-    assert set(rules.CHECKS) <= kinds
-    for kind in rules.CHECKS:
+    assert set(KINDS) <= kinds
+    for kind in KINDS:
         assert any(c["rule"]["check"] == kind and "failed" in c for c in CASES), kind

@@ -16,7 +16,7 @@ import pytest
 from conftest import EXAMPLES, apply_edits, copy_example
 
 from kit.answers import loading
-from kit.checks import drift, profile
+from kit.checks import drift, families, profile
 from kit.decide.decision import decide
 from kit.decide.evidence import gather
 from kit.findings import AnswersError
@@ -112,7 +112,7 @@ def test_unchanged_copy_flags_nothing(tmp_path: Path, baseline: Path) -> None:
     project = copy_example("medical_reports", tmp_path)
     ev = gather(project, baseline=baseline)
     assert ev.drift is not None and ev.drift.comparisons
-    assert ev.drift.by_status("crossed") == [] and ev.drift_results == []
+    assert ev.drift.by_status("crossed") == [] and ev.checks_of(families.DRIFT) == []
     assert {c.status for c in ev.drift.comparisons} == {"unchanged"}
     assert not [c for c in decide(ev).conditions if c.evidence.startswith("drift.")]
 
@@ -130,14 +130,15 @@ def test_drift_flags_exactly_the_shifted_and_the_dropped_column(tmp_path: Path, 
     project = copy_example("medical_reports", tmp_path)
     _shift_and_drop(project)
     ev = gather(project, baseline=baseline)
-    assert ev.drift.flagged_columns == {("patients", "sex"), ("reference_ranges", "test_name")}
+    flagged = {(c.source, c.column) for c in ev.drift.by_status("crossed")}
+    assert flagged == {("patients", "sex"), ("reference_ranges", "test_name")}
     measures = {(c.column, c.measure) for c in ev.drift.by_status("crossed")}
     assert ("test_name", "column removed") in measures and ("sex", "PSI") in measures
     assert ("sex", "group share") in measures
     # each flagged column is one condition of the decision, traced to its drift check
     traced = {c.evidence for c in decide(ev).conditions if c.evidence.startswith("drift.")}
     assert traced == {"drift.patients.sex", "drift.reference_ranges.test_name"}
-    assert {c.id for c in ev.drift_results} == traced
+    assert {c.id for c in ev.checks_of(families.DRIFT)} == traced
     html = str(since_last_record(ev))
     assert "Since the last record" in html and "drift.patients.sex" in html
     data = record_data(ev)
@@ -189,7 +190,7 @@ def test_measured_date_contradicting_last_updated_raises_the_condition(tmp_path:
 
 def test_agreeing_dates_raise_nothing() -> None:
     ev = gather(EXAMPLES / "medical_reports")
-    check = next(c for c in ev.source_results if c.id == "freshness.lab_results")
+    check = next(c for c in ev.checks_of(families.SOURCES) if c.id == "freshness.lab_results")
     assert check.status == "pass" and "agrees" in check.detail
     assert not [c for c in decide(ev).conditions if c.evidence.startswith("freshness.")]
 

@@ -72,7 +72,7 @@ def test_user_text_is_text_and_patterns_are_code() -> None:
 
 
 def test_a_single_failure_never_reads_as_100_percent() -> None:
-    check = CheckResult("one_bad_row", "rule", checked=26115, failed=1)
+    check = CheckResult("one_bad_row", checked=26115, failed=1, family="rule")
     html = render.render("checks.html.j2", title="t", intro="", checks=[check], chart=None, raised_by={})
     assert "99.996 %" in html and "1 of 26,115" in html
     assert "100.0" not in html

@@ -10,6 +10,7 @@ from conftest import EXAMPLES
 
 from kit import workbook
 from kit.answers import loading
+from kit.checks import families
 from kit.decide.evidence import gather
 
 MEDICAL = EXAMPLES / "medical_reports"
@@ -25,8 +26,8 @@ def test_as_of_moves_the_checks_not_the_answers() -> None:
     assert record["answers"] == file_answers
     assert record["as_of"] == "2027-06-01"
     # and the date did move the checks: an audit that is on time today is overdue by then
-    on_time = {c.id: c.failed for c in today.audit_results}
-    overdue = {c.id: c.failed for c in later.audit_results}
+    on_time = {c.id: c.failed for c in today.checks_of(families.AUDITS)}
+    overdue = {c.id: c.failed for c in later.checks_of(families.AUDITS)}
     assert on_time["audit.monthly_output_audit"] == 0 and overdue["audit.monthly_output_audit"] == 1
     stale = {s.id: s.stale for s in later.sources}
     assert stale["lab_results"] and not {s.id: s.stale for s in today.sources}["lab_results"]

@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
 
-from kit.answers import yamlfile
-from kit.answers.schema import Answers
+from kit.answers import frameworks, yamlfile
+from kit.answers.schema import RENAMED_SEVERITIES, SEVERITIES, Answers
 from kit.atomic import write_atomic
 from kit.findings import AnswersError, Finding, format_path, parse_path
 
@@ -191,6 +191,20 @@ def _inner_model(annotation: Any) -> Any:
 # --- cross-references: kept out of pydantic validators so each reports its own reason ---------
 
 
+def _renamed_severities(data: Any) -> list[tuple[int, str]]:
+    """(rule index, old word) of every rule whose severity is written with an old name: the model
+    only sees the new word, so the file as written is read here."""
+    dq = data.get("data_quality") if isinstance(data, dict) else None
+    rules = dq.get("rules") if isinstance(dq, dict) else None
+    return [
+        (i, rule["severity"])
+        for i, rule in enumerate(rules if isinstance(rules, list) else [])
+        if isinstance(rule, dict)
+        and isinstance(rule.get("severity"), str)
+        and rule["severity"] in RENAMED_SEVERITIES
+    ]
+
+
 def check_references(answers: Answers, document: yamlfile.Document) -> list[Finding]:
     findings: list[Finding] = []
 
@@ -250,6 +264,14 @@ def check_references(answers: Answers, document: yamlfile.Document) -> list[Find
             f"source {dq.generated_outputs.input_dataset!r} has no sample file or table to check the outputs against",
         )
 
+    for i, old in _renamed_severities(document.data):
+        new = RENAMED_SEVERITIES[old]
+        add(
+            ("data_quality", "rules", i, "severity"),
+            f"{old!r} is the old name of {new!r} ({SEVERITIES[new]}); write severity: {new}",
+            "warning",
+        )
+
     for i, item in enumerate(dq.unacceptable_outputs):
         if not item.caught_by:
             add(
@@ -258,6 +280,7 @@ def check_references(answers: Answers, document: yamlfile.Document) -> list[Find
                 "warning",
             )
 
+    findings += frameworks.answer_findings(answers, document)
     project_dir = document.path.parent
     for i, source in enumerate(pb.data.sources):
         if source.sample and not _sample_exists(project_dir, source.sample):
@@ -272,11 +295,6 @@ def _sample_exists(project_dir: Path, sample: str) -> bool:
     if glob.has_magic(sample):
         return any(p.is_file() for p in project_dir.glob(sample))
     return (project_dir / sample).is_file()
-
-
-def _hint(value: str, choices: set[str]) -> str:
-    close = difflib.get_close_matches(value, sorted(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 # --- completeness ----------------------------------------------------------------------------

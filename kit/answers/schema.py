@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from kit.findings import did_you_mean
+
 SCHEMA_VERSION = 1
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
@@ -81,7 +83,18 @@ def _delimiter(text: str) -> str:
     return text
 
 
+def _framework(name: str) -> str:
+    """A framework of the kit (templates/frameworks/<name>.yaml); ``wbk frameworks`` lists them."""
+    from kit.answers.frameworks import available  # that module imports this one: import when first used
+
+    known = available()
+    if name not in known:
+        raise ValueError(f"unknown framework {name!r}" + did_you_mean(name, known, list_known=True))
+    return name
+
+
 TimeZone = Annotated[str, AfterValidator(_time_zone)]
+FrameworkName = Annotated[str, AfterValidator(_framework)]
 Encoding = Annotated[str, AfterValidator(_encoding)]
 Delimiter = Annotated[str, AfterValidator(_delimiter)]
 
@@ -109,6 +122,11 @@ class Project(Part):
     summary: MaybeText = recommended(description="Two sentences a reviewer reads first")
     timezone: TimeZone = optional(
         "UTC", description="IANA time zone in which as_of is a day, e.g. Europe/Berlin (default UTC)"
+    )
+    frameworks: list[FrameworkName] = optional(
+        [],
+        description="Frameworks the record answers to, item by item, from evidence (wbk frameworks lists "
+        "them): eu_ai_act, nist_ai_rmf",
     )
 
 
@@ -242,6 +260,21 @@ class UnacceptableOutput(Part):
     caught_by: list[Ident] = listing("Ids of the rules or output checks that catch it", importance="required")
 
 
+# What a failing rule does to the decision: the word is what happens, so a reader of the answers
+# knows without looking it up. "blocking" was the old name of "condition": read, then warned about.
+SEVERITIES: dict[str, str] = {
+    "blocker": "a failure is a blocker: NO-GO until it passes",
+    "condition": "a failure is a condition: fix before launch",
+    "warning": "a failure is a warning: resolve or accept",
+}
+RENAMED_SEVERITIES: dict[str, str] = {"blocking": "condition"}
+RuleSeverity = Literal["blocker", "condition", "warning"]
+
+
+def _renamed_severity(value: Any) -> Any:
+    return RENAMED_SEVERITIES.get(value, value) if isinstance(value, str) else value
+
+
 class Rule(Part):
     id: Ident = required("")
     dataset: Ident = required("Id of the source whose sample the rule runs on")
@@ -256,7 +289,10 @@ class Rule(Part):
         description="Parameters of the check",
         json_schema_extra={"x-importance": "optional"},
     )
-    severity: Literal["blocking", "warning"] = required("")
+    severity: Annotated[RuleSeverity, BeforeValidator(_renamed_severity)] = required(
+        "What a failure does: blocker (NO-GO until it passes), condition (fix before launch) or "
+        "warning (resolve or accept)"
+    )
     min_pass_rate: float = Field(
         1.0,
         ge=0,
@@ -268,10 +304,14 @@ class Rule(Part):
         description="SQL condition: the rule applies only to rows matching it, e.g. status = 'final'"
     )
     description: MaybeText = recommended(description="Why this rule exists")
+    owner: MaybeText = optional(
+        description="Who fixes this rule's failures; default: the owner of its dataset's source"
+    )
 
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 DEFAULT_REVIEW_INTERVAL_DAYS = 90
+DEFAULT_FIX_WITHIN_DAYS = 30
 
 
 class SignOff(Part):
@@ -281,6 +321,15 @@ class SignOff(Part):
     answers_sha256: Sha256 | None = optional(
         description="Hash of the answers the reviewer saw (kit.answers.signoff.content_sha256); "
         "written by wbk review. A sign-off without it is judged by its date only (unverified)"
+    )
+    evidence_sha256: Sha256 | None = optional(
+        description="Digest of the decision and its blockers and conditions the reviewer saw "
+        "(kit.decide.seen); written by wbk review"
+    )
+    items_seen: list[Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}$")]] = optional(
+        [],
+        description="Short keys of the blockers and conditions the reviewer saw (kit.decide.seen): "
+        "one that is not among them is new since the sign-off",
     )
 
 
@@ -293,6 +342,10 @@ class TeamMember(Part):
     )
     review_interval_days: int | None = optional(
         description="Days a sign-off of this role stays valid; default: the team's", ge=1
+    )
+    may_accept: bool = optional(
+        False,
+        description="May this role accept a 'resolve or accept' condition or a warning (acceptances)?",
     )
 
 
@@ -316,6 +369,11 @@ class DataQuality(Part):
         ge=1,
     )
     generated_outputs: GeneratedOutputs | None = optional(description="Sample outputs to check")
+    fix_within_days: int | None = optional(
+        description=f"Days from as_of by which each blocker and condition is due "
+        f"(default {DEFAULT_FIX_WITHIN_DAYS})",
+        ge=1,
+    )
 
 
 # --- Step 3: data strategy -------------------------------------------------------------------
@@ -390,6 +448,21 @@ class DataStrategy(Part):
     )
 
 
+# --- Acceptances: a named role accepts a "resolve or accept" condition, for a reason, until a date ---
+
+
+class Acceptance(Part):
+    item: Ident = required("The check id of the condition or warning accepted, e.g. requisition_open")
+    by_role: Text = required("The accepting team member's role; the member must have may_accept: true")
+    reason: Text = required("Why the condition may stand")
+    date: dt.date = required("When it was accepted (no later than as_of)")
+    expires: dt.date = required("The day after which the acceptance no longer holds")
+    evidence_sha256: Sha256 | None = optional(
+        description="Digest of the condition as it read when accepted (kit.decide.acceptances); written "
+        "by wbk review. When the condition reads otherwise now, the acceptance is stale"
+    )
+
+
 # --- The whole file -------------------------------------------------------------------------
 
 
@@ -399,6 +472,10 @@ class Answers(Part):
     problem_boundaries: ProblemBoundaries = required("")
     data_quality: DataQuality = required("")
     data_strategy: DataStrategy = required("")
+    acceptances: list[Acceptance] = listing(
+        "Conditions accepted instead of fixed; an acceptance replaced by a later one is kept as history",
+        importance="optional",
+    )
 
 
 # The top-level parts of the answers file that each step's form edits.

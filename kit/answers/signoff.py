@@ -9,6 +9,7 @@ serialised canonically (keys sorted, no spaces, UTF-8) and hashed with SHA-256. 
   does not make the others stale, and two reviewers can sign the same version;
 - moving ``project.as_of`` or the re-review intervals does not change it either: those say *when*
   and *how often* the answers are judged, not what was reviewed;
+- acceptances are left out as sign-offs are: accepting a condition makes no sign-off stale;
 - spelling a default out (``min_pass_rate: 1.0``) or leaving it out hashes the same;
 - every other answer, including the team itself (roles, persons, what each validates), is covered.
   The sample data files are not: they are covered by record.json's provenance hashes.
@@ -46,6 +47,7 @@ NOT_HASHED: list[tuple[str, ...]] = [
     ("data_quality", "review_interval_days"),
     ("data_quality", "validation_team", "*", "sign_off"),
     ("data_quality", "validation_team", "*", "review_interval_days"),
+    ("acceptances",),  # judgements about the answers, like sign-offs: accepting stales no one
 ]
 DECISIONS = ("approved", "approved_with_conditions", "rejected")
 NEEDS_NOTES = {"approved_with_conditions": "the conditions", "rejected": "why"}
@@ -162,11 +164,14 @@ def sign(
     notes: str | None,
     date: dt.date,
     seen_sha256: str,
+    evidence: dict[str, Any] | None = None,
 ) -> answers_io.Loaded:
     """Write one member's sign-off to the project's answers.yaml and return the answers as saved.
 
     Refuses (SignOffRefused) a bad request, and (AnswersChanged) answers whose hash is no longer
     ``seen_sha256``: the reviewer must reload and look again. Sign-offs by others are not changes.
+    ``evidence``: what the reviewer saw of the decision (``evidence_sha256``, ``items_seen``, from
+    kit.decide.seen), stored beside the answers hash so a later run can tell what is new.
     """
     path = answers_io.answers_path(project)
     with locked(path):
@@ -184,6 +189,7 @@ def sign(
         if notes and notes.strip():
             sign_off["notes"] = notes.strip()
         sign_off["answers_sha256"] = current
+        sign_off.update(evidence or {})
         data["data_quality"]["validation_team"][index]["sign_off"] = sign_off
         text = _spliced(loaded.document, index, sign_off)
         if text is None or _parsed(text) != data:

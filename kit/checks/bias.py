@@ -73,7 +73,7 @@ def _chi_square(counts: pd.Series, reference: dict, values: list[str], n: int) -
 
 
 def run(loaded) -> list[CheckResult]:
-    """One check per declared bias check; its BiasResult travels in ``details``. A check whose
+    """One check per declared bias check; its BiasResult travels in ``judged``. A check whose
     measurement raises is an error of that check alone."""
     sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
     checks = loaded.answers.data_strategy.maintenance.bias_checks
@@ -84,7 +84,7 @@ def _run_one(check: BiasCheck, source, project_dir: Path) -> CheckResult:
     check_id = f"bias.{check.id}"
     if not (source.sample or source.table):
         return _error(check, f"source {check.dataset!r} has no sample file or table")
-    return guarded(check_id, "bias", bias_check, check, source, project_dir, severity="warning")
+    return guarded(check_id, bias_check, check, source, project_dir, severity="warning")
 
 
 def bias_check(check: BiasCheck, source, project_dir: Path) -> CheckResult:
@@ -94,7 +94,6 @@ def bias_check(check: BiasCheck, source, project_dir: Path) -> CheckResult:
     result = measure(check, table)
     return CheckResult(
         f"bias.{check.id}",
-        "bias",
         checked=1,
         failed=0 if result.within_tolerance else 1,
         severity="warning",
@@ -102,12 +101,12 @@ def bias_check(check: BiasCheck, source, project_dir: Path) -> CheckResult:
             f"largest difference {result.largest_difference:.3f} ({result.largest_value}) "
             f"vs tolerance {result.tolerance}; chi-square p={result.p_value:.3g}"
         ),
-        details=result,
+        judged=result,
     )
 
 
 def _error(check: BiasCheck, message: str) -> CheckResult:
-    return CheckResult(f"bias.{check.id}", "bias", 0, 0, "warning", error=message)
+    return CheckResult(f"bias.{check.id}", 0, 0, "warning", error=message)
 
 
 def declaration_findings(loaded) -> list[Finding]:

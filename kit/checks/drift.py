@@ -77,10 +77,6 @@ class Drift(BaseModel):
     def by_status(self, status: str) -> list[Comparison]:
         return [c for c in self.comparisons if c.status == status]
 
-    @property
-    def flagged_columns(self) -> set[tuple[str, str | None]]:
-        return {(c.source, c.column) for c in self.by_status("crossed")}
-
 
 def history_point(record: dict[str, Any]) -> HistoryPoint:
     """A record's place on the trend: failed checks and conditions on its date."""
@@ -310,9 +306,11 @@ def _group_share(column: ColumnProfile) -> dict[str, float]:
 
 
 def _pass_rates(baseline: Baseline, checks: list[CheckResult], limits: Monitoring) -> Iterator[Comparison]:
-    earlier = {c["id"]: c for c in baseline.checks if c.get("family") in ("rule", "output")}
+    # ``checks`` are those whose pass rates are compared (kit.checks.families says which families)
+    compared = {c.family for c in checks}
+    earlier = {c["id"]: c for c in baseline.checks if c.get("family") in compared}
     for check in checks:
-        if check.family not in ("rule", "output") or check.id not in earlier or check.error:
+        if check.id not in earlier or check.error:
             continue
         before = _pass_rate(earlier[check.id])
         drop = before - check.pass_rate
@@ -350,7 +348,6 @@ def drift_checks(drift: Drift | None) -> list[CheckResult]:
     return [
         CheckResult(
             id=evidence,
-            family="drift",
             checked=1,
             failed=1,
             severity="warning",

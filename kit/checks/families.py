@@ -3,10 +3,19 @@
 - ``run(subject) -> list[CheckResult]``: measure the project;
 - ``planned(subject) -> list[str]``: the ids of the checks ``run`` will report, read from the
   answers alone, so a family whose run raises still reports every check, each as ``error``;
-- ``meaning``: one line for the record;
-- ``on_failure``: what a failing check becomes in the decision ("condition" or "blocker").
+- ``declarations(loaded) -> list[Finding]``: what is wrong in the answers before anything runs;
+- ``meaning``: one line for the record; ``sentence``: what one of its checks measured against
+  what the answers require (kit.checks.sentences);
+- ``on_failure``: what a failing check becomes in the decision ("condition" or "blocker"; a
+  rule's own ``severity: blocker`` makes it a blocker too); ``names_every_failure``: a check that
+  failed anything is a "resolve or accept" condition even when its rate passes;
+- ``first_screen``: the kind of problem the record's first screen counts it under
+  (kit.record.links.KINDS); ``pass_rates_compared``: drift compares its pass rates with the
+  baseline record's.
 
-Adding a family is its own module, one entry here, and its tests. A family that raises never
+Adding a family is its own module, one entry here, and its tests. Nothing else in the house names
+a family: a check module never writes its family's name (``run_family`` stamps it), and the rooms
+above read what they need from the entry (``family(name)``). A family that raises never
 takes the others down and never passes: ``run_family`` turns the exception into ``error``
 results (kit.checks.result.could_not_run). A bad answers file (AnswersError) is not a check
 failure: it stops the gathering with every located finding.
@@ -16,17 +25,40 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Literal
 
 from kit.answers import template
-from kit.answers.template import OutputTemplate
-from kit.checks import bias, drift, outputs, rules, sources
-from kit.checks.profile import SourceProfile
+from kit.answers.schema import Answers, Rule
 from kit.checks.result import CheckResult, could_not_run
 from kit.findings import AnswersError, Finding, did_you_mean
+
+
+class _OnFirstUse(ModuleType):
+    """A family's module, imported when one of its functions is first called: the families run in
+    the kernel, while the record and the index only read this table (no Ibis, DuckDB or SciPy
+    imported for them)."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self.__name__), attr)
+
+
+def _later(module: ModuleType, function: str) -> Callable:
+    """``module.function``, looked up at the call, so building the table imports nothing."""
+    return lambda *args: getattr(module, function)(*args)
+
+
+bias, drift, outputs, profile, rules, sentences, sources = (
+    _OnFirstUse(f"kit.checks.{name}")
+    for name in ("bias", "drift", "outputs", "profile", "rules", "sentences", "sources")
+)
 
 
 @dataclass(frozen=True)
@@ -35,15 +67,16 @@ class Subject:
     sources' profiles, the baseline record to compare with, and what earlier families measured."""
 
     loaded: Any  # kit.answers.loading.Loaded
-    template: OutputTemplate
+    template: template.OutputTemplate
     as_of: dt.date
-    profiles: dict[str, SourceProfile] = field(default_factory=dict)
+    profiles: dict[str, profile.SourceProfile] = field(default_factory=dict)
     baseline: drift.Baseline | None = None
     measured: dict[str, list[CheckResult]] = field(default_factory=dict)  # filled by run_all
 
     def measured_checks(self) -> list[CheckResult]:
-        """The checks measured so far, the drift family's own excepted (drift compares the others)."""
-        return [c for name, checks in self.measured.items() if name != "drift" for c in checks]
+        """The checks measured so far whose pass rates drift compares with the baseline's."""
+        compared = {f.name for f in FAMILIES if f.pass_rates_compared}
+        return [c for name, checks in self.measured.items() if name in compared for c in checks]
 
     @functools.cached_property
     def comparison(self) -> drift.Drift | None:
@@ -62,6 +95,9 @@ class Subject:
         return self.loaded.project_dir
 
 
+_OF_ITEMS = _later(sentences, "of_items")  # a family without a sentence of its own
+
+
 @dataclass(frozen=True)
 class Family:
     name: str
@@ -71,6 +107,11 @@ class Family:
     planned: Callable[[Subject], list[str]]
     declarations: Callable[[Any], list[Finding]] = lambda loaded: []  # located, before anything runs
     on_failure: Literal["condition", "blocker"] = "condition"
+    sentence: Callable[[CheckResult, Answers, dt.date], str] = _OF_ITEMS
+    first_screen: str = "data_quality"  # a key of kit.record.links.KINDS
+    names_every_failure: bool = False
+    pass_rates_compared: bool = False
+    owner: Callable[[CheckResult, Answers], str | None] = lambda check, answers: None  # who acts on it
 
 
 def _rule_ids(s: Subject) -> list[str]:
@@ -101,6 +142,30 @@ def _audit_ids(s: Subject) -> list[str]:
     return [f"audit.{a.id}" for a in s.answers.data_strategy.maintenance.audits]
 
 
+def _owner_of_source(answers: Answers, source_id: str | None) -> str | None:
+    return next((s.owner for s in answers.problem_boundaries.data.sources if s.id == source_id), None)
+
+
+def _rule_owner(check: CheckResult, answers: Answers) -> str | None:
+    """The rule's own owner, else the owner of the source it reads."""
+    rule = check.judged if isinstance(check.judged, Rule) else None
+    return rule and (rule.owner or _owner_of_source(answers, rule.dataset))
+
+
+def _source_owner(check: CheckResult, answers: Answers) -> str | None:
+    judged = check.judged
+    return _owner_of_source(answers, judged.id if isinstance(judged, sources.SourceStatus) else None)
+
+
+def _audit_owner(check: CheckResult, answers: Answers) -> str | None:
+    return check.judged.owner if isinstance(check.judged, sources.AuditStatus) else None
+
+
+def _bias_owner(check: CheckResult, answers: Answers) -> str | None:
+    key = check.judged.id if isinstance(check.judged, bias.BiasResult) else None
+    return next((b.owner for b in answers.data_strategy.maintenance.bias_checks if b.id == key), None)
+
+
 def _bias_ids(s: Subject) -> list[str]:
     return [f"bias.{b.id}" for b in s.answers.data_strategy.maintenance.bias_checks]
 
@@ -112,7 +177,10 @@ FAMILIES: tuple[Family, ...] = (
         "rows of each dataset checked against the rules written for them",
         lambda s: rules.run(s.loaded, s.as_of).results,
         _rule_ids,
-        rules.declaration_findings,
+        _later(rules, "declaration_findings"),
+        sentence=_later(sentences, "of_rule"),
+        pass_rates_compared=True,
+        owner=_rule_owner,
     ),
     Family(
         "output",
@@ -120,7 +188,9 @@ FAMILIES: tuple[Family, ...] = (
         "sample outputs checked against their input records and the output template",
         lambda s: outputs.run(s.loaded, s.template),
         _output_ids,
-        outputs.declaration_findings,
+        _later(outputs, "declaration_findings"),
+        sentence=_later(sentences, "of_output"),
+        pass_rates_compared=True,
     ),
     Family(
         "source",
@@ -131,7 +201,11 @@ FAMILIES: tuple[Family, ...] = (
             + sources.freshness_checks(s.answers, s.profiles)
         ),
         _source_ids,
-        sources.declaration_findings,
+        _later(sources, "declaration_findings"),
+        sentence=_later(sentences, "of_source"),
+        first_screen="sources",
+        names_every_failure=True,
+        owner=_source_owner,
     ),
     Family(
         "audit",
@@ -139,6 +213,10 @@ FAMILIES: tuple[Family, ...] = (
         "each audit done within its cadence",
         lambda s: sources.audit_checks(s.answers, s.as_of),
         _audit_ids,
+        sentence=_later(sentences, "of_audit"),
+        first_screen="sources",
+        names_every_failure=True,
+        owner=_audit_owner,
     ),
     Family(
         "bias",
@@ -146,7 +224,11 @@ FAMILIES: tuple[Family, ...] = (
         "observed shares of an attribute within the tolerance of the reference shares",
         lambda s: bias.run(s.loaded),
         _bias_ids,
-        bias.declaration_findings,
+        _later(bias, "declaration_findings"),
+        sentence=_later(sentences, "of_bias"),
+        first_screen="bias",
+        names_every_failure=True,
+        owner=_bias_owner,
     ),
     # Last: drift compares every check above with the baseline record's.
     Family(
@@ -155,13 +237,23 @@ FAMILIES: tuple[Family, ...] = (
         "the data and the checks' pass rates against the baseline record, within the monitoring limits",
         _drift,
         lambda s: ["drift"] if s.baseline else [],
+        sentence=_later(sentences, "of_drift"),
     ),
 )
 
 
-def on_failure(name: str) -> str:
-    """What a failed check of family ``name`` becomes in the decision (a condition by default)."""
-    return next((f.on_failure for f in FAMILIES if f.name == name), "condition")
+# The entries by role, for the rooms above that show one family's checks (never by its name).
+RULES, OUTPUTS, SOURCES, AUDITS, BIAS, DRIFT = FAMILIES
+# The families whose checks run on the data and outputs (guards of unacceptable outputs).
+DATA_QUALITY = (RULES, OUTPUTS)
+
+# A check of a family no longer in the table (e.g. read from an older record) is counted as items.
+UNKNOWN = Family("", "Other checks", "checks of a family this kit does not know", lambda s: [], lambda s: [])
+
+
+def family(name: str) -> Family:
+    """The table entry of the family named ``name``."""
+    return next((f for f in FAMILIES if f.name == name), UNKNOWN)
 
 
 def declaration_findings(loaded) -> list[Finding]:
@@ -210,11 +302,14 @@ def _citation_findings(loaded) -> list[Finding]:
 def run_family(family: Family, subject: Subject) -> list[CheckResult]:
     """The family's results; if it raises, every planned check as ``error`` (never a pass)."""
     try:
-        return family.run(subject)
+        results = family.run(subject)
     except AnswersError:
         raise
     except Exception as exc:  # any library's failure is evidence that the check could not run
-        return [could_not_run(check_id, family.name, exc) for check_id in family.planned(subject)]
+        results = [could_not_run(check_id, exc) for check_id in family.planned(subject)]
+    for result in results:
+        result.family = family.name
+    return results
 
 
 def run_all(subject: Subject) -> dict[str, list[CheckResult]]:

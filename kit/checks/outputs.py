@@ -24,16 +24,18 @@ NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\d)")
 
 
 @dataclass
-class Context:
+class Reading:
+    """What an output check reads beside the report: the template and the report's input rows."""
+
     template: OutputTemplate
     inputs: dict[str, list[dict]]  # record id -> the input rows of that record
     flag_letters: tuple[str, str, str] = ("L", "N", "H")
 
 
-OutputCheck = Callable[[dict, Context], list[str]]  # returns what is wrong with one report
+OutputCheck = Callable[[dict, Reading], list[str]]  # returns what is wrong with one report
 
 
-def sections_present(report: dict, ctx: Context) -> list[str]:
+def sections_present(report: dict, ctx: Reading) -> list[str]:
     sections = report.get("sections") or {}
     return [
         f"required section {s.id!r} is missing"
@@ -42,7 +44,7 @@ def sections_present(report: dict, ctx: Context) -> list[str]:
     ]
 
 
-def _entries(report: dict, ctx: Context):
+def _entries(report: dict, ctx: Reading):
     """(section, output entry, matching input row or None): a repeated section's entries matched by
     its key; a single section against the record's first input row."""
     rows = ctx.inputs.get(str(report.get("record_id")))
@@ -64,7 +66,7 @@ def _input_of(section: Section, name: str) -> str:
     return next(f.input for f in section.fields if f.name == name and f.input)
 
 
-def _compare(report: dict, ctx: Context, types: set[str]) -> list[str]:
+def _compare(report: dict, ctx: Reading, types: set[str]) -> list[str]:
     if str(report.get("record_id")) not in ctx.inputs:
         return [f"input record {report.get('record_id')!r} not found"]
     problems = []
@@ -82,15 +84,15 @@ def _compare(report: dict, ctx: Context, types: set[str]) -> list[str]:
     return problems
 
 
-def values_match(report: dict, ctx: Context) -> list[str]:
+def values_match(report: dict, ctx: Reading) -> list[str]:
     return _compare(report, ctx, {"number", "ucum", "string", "loinc", "date"})
 
 
-def ranges_unchanged(report: dict, ctx: Context) -> list[str]:
+def ranges_unchanged(report: dict, ctx: Reading) -> list[str]:
     return _compare(report, ctx, {"range"})
 
 
-def flags_consistent(report: dict, ctx: Context) -> list[str]:
+def flags_consistent(report: dict, ctx: Reading) -> list[str]:
     low_letter, normal_letter, high_letter = ctx.flag_letters
     problems = []
     for section, entry, _ in _entries(report, ctx):
@@ -113,7 +115,7 @@ def flags_consistent(report: dict, ctx: Context) -> list[str]:
     return problems
 
 
-def no_extra_tests(report: dict, ctx: Context) -> list[str]:
+def no_extra_tests(report: dict, ctx: Reading) -> list[str]:
     return [
         f"{section.id}[{entry.get(section.key)}] is not in the input record"
         for section, entry, row in _entries(report, ctx)
@@ -121,7 +123,7 @@ def no_extra_tests(report: dict, ctx: Context) -> list[str]:
     ]
 
 
-def numbers_grounded(report: dict, ctx: Context) -> list[str]:
+def numbers_grounded(report: dict, ctx: Reading) -> list[str]:
     rows = ctx.inputs.get(str(report.get("record_id")))
     if rows is None:
         return []
@@ -236,7 +238,7 @@ def read_reports(path: Path) -> list[dict]:
     return reports
 
 
-def check_reports(reports: list[dict], ctx: Context) -> list[CheckResult]:
+def check_reports(reports: list[dict], ctx: Reading) -> list[CheckResult]:
     results = []
     for check_id, (check, meaning) in OUTPUT_CHECKS.items():
         if not applies(check_id, ctx.template):
@@ -244,12 +246,11 @@ def check_reports(reports: list[dict], ctx: Context) -> list[CheckResult]:
         try:
             failing, examples = _apply(check, reports, ctx)
         except Exception as exc:  # a check that raises is an error of that check, never a pass
-            results.append(could_not_run(check_id, "output", exc))
+            results.append(could_not_run(check_id, exc))
             continue
         results.append(
             CheckResult(
                 check_id,
-                "output",
                 len(reports),
                 len(failing),
                 detail=meaning,
@@ -260,7 +261,7 @@ def check_reports(reports: list[dict], ctx: Context) -> list[CheckResult]:
     return results
 
 
-def _apply(check: OutputCheck, reports: list[dict], ctx: Context) -> tuple[list, list[dict]]:
+def _apply(check: OutputCheck, reports: list[dict], ctx: Reading) -> tuple[list, list[dict]]:
     failing, examples = [], []
     for report in reports:
         problems = check(report, ctx)
@@ -316,4 +317,4 @@ def run(loaded, template: OutputTemplate) -> list[CheckResult]:
     table = datasets.open_source(sources[spec.input_dataset], loaded.project_dir)
     reports = read_reports(loaded.project_dir / spec.path)
     inputs = input_records(table, spec.record_id, {str(r.get("record_id")) for r in reports})
-    return check_reports(reports, Context(template, inputs))
+    return check_reports(reports, Reading(template, inputs))

@@ -8,8 +8,11 @@ validate) reports what it found, and ``run`` counts the rules that compiled.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,9 +29,6 @@ from kit.checks.engine.kinds import KINDS, Context, RuleError
 from kit.checks.result import CheckResult
 from kit.findings import AnswersError, Finding, format_path
 from kit.phrases import plural
-
-CHECKS = KINDS  # the check kinds, by name (kept under its old name for callers)
-
 
 # --- declarations: every problem located in the answers file -----------------------------------
 
@@ -70,7 +70,35 @@ class Plan:
     broken: dict[int, str] = field(default_factory=dict)  # rule index -> why it cannot run
 
 
+# Plans made inside a ``prepared()`` block, by loaded project and date: the declaration findings
+# and the run of one gathering share one, so each source is opened (a CSV parsed) once, not twice.
+_PREPARED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("wbk_prepared_plans", default=None)
+
+
+@contextlib.contextmanager
+def prepared() -> Iterator[None]:
+    """Within the block, ``plan`` is made once per loaded project and date and then reused."""
+    token = _PREPARED.set({})
+    try:
+        yield
+    finally:
+        _PREPARED.reset(token)
+
+
 def plan(loaded, backend=None, as_of: dt.date | None = None) -> Plan:
+    """Every source of a loaded project opened and every rule compiled, as of ``as_of`` (the
+    answers' project.as_of when not given)."""
+    day = as_of or loaded.answers.project.as_of
+    plans = _PREPARED.get() if backend is None else None
+    if plans is None:
+        return _plan(loaded, backend, day)
+    key = (id(loaded), str(day))
+    if key not in plans:
+        plans[key] = (loaded, _plan(loaded, backend, day))  # the loaded kept: its id stays its own
+    return plans[key][1]
+
+
+def _plan(loaded, backend, as_of: dt.date) -> Plan:
     answers, document = loaded.answers, loaded.document
     result = Plan()
 
@@ -81,7 +109,7 @@ def plan(loaded, backend=None, as_of: dt.date | None = None) -> Plan:
     for i, source in enumerate(answers.problem_boundaries.data.sources):
         _open(source, i, loaded.project_dir, backend, result, add)
     project = answers.project
-    ctx = Context(as_of or project.as_of, project.timezone, result.tables)
+    ctx = Context(as_of, project.timezone, result.tables)
     sources = {s.id: s for s in answers.problem_boundaries.data.sources}
     for i, rule in enumerate(answers.data_quality.rules):
         base = ("data_quality", "rules", i)
@@ -158,7 +186,9 @@ def run(loaded, as_of: dt.date | None = None, backend=None) -> RulesReport:
     prepared = plan(loaded, backend, as_of)
     rules = loaded.answers.data_quality.rules
     results: dict[int, CheckResult] = {
-        i: CheckResult(rules[i].id, "rule", 0, 0, rules[i].severity, rules[i].min_pass_rate, error=why)
+        i: CheckResult(
+            rules[i].id, 0, 0, rules[i].severity, rules[i].min_pass_rate, error=why, judged=rules[i]
+        )
         for i, why in prepared.broken.items()
     }
     by_dataset: dict[str, list[int]] = {}
@@ -188,7 +218,9 @@ def run_on_table(
             compiled[i] = compile_rule(rule, table, ctx)
         except Exception as exc:  # a rule that cannot be compiled is an error, never a pass
             message = str(exc) if isinstance(exc, RuleError) else datasets.first_line(exc)
-            results[i] = CheckResult(rule.id, "rule", 0, 0, rule.severity, rule.min_pass_rate, error=message)
+            results[i] = CheckResult(
+                rule.id, 0, 0, rule.severity, rule.min_pass_rate, error=message, judged=rule
+            )
     results.update(zip(compiled, count(table, list(compiled.values())), strict=True))
     return [results[i] for i in range(len(rules))]
 

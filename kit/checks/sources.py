@@ -110,14 +110,14 @@ def _measured(source: Source, profiles: dict[str, SourceProfile]) -> dt.date | N
 def freshness_checks(answers: Answers, profiles: dict[str, SourceProfile]) -> list[CheckResult]:
     """One check per source naming an updated_column: does the data agree with last_updated?"""
     return [
-        guarded(f"freshness.{source.id}", "source", freshness_check, i, source, profiles, severity="warning")
+        guarded(f"freshness.{source.id}", freshness_check, i, source, profiles, severity="warning")
         for i, source in enumerate(answers.problem_boundaries.data.sources)
         if source.updated_column
     ]
 
 
 def freshness_check(index: int, source: Source, profiles: dict[str, SourceProfile]) -> CheckResult:
-    check = CheckResult(id=f"freshness.{source.id}", family="source", checked=1, failed=0, severity="warning")
+    check = CheckResult(f"freshness.{source.id}", checked=1, failed=0, severity="warning", judged=source)
     where = f"problem_boundaries.data.sources[{index}].updated_column"
     profile = profiles.get(source.id)
     measured = _measured(source, profiles)
@@ -160,25 +160,25 @@ def source_checks(
     """One check per source the product uses; unused ones stay in the inventory table only."""
     used = used_sources(answers, template)
     return [
-        guarded(f"source.{status.id}", "source", source_check, status, severity=_severity(status))
+        guarded(f"source.{status.id}", source_check, status, severity=_severity(status))
         for status in inventory(answers, as_of, profiles)
         if status.id in used
     ]
 
 
 def _severity(status: SourceStatus) -> str:
-    return "blocking" if not status.licence_allowed else "warning"
+    return "condition" if not status.licence_allowed else "warning"
 
 
 def source_check(status: SourceStatus) -> CheckResult:
     problems = status.problems
     return CheckResult(
         id=f"source.{status.id}",
-        family="source",
         checked=1,
         failed=1 if problems else 0,
         severity=_severity(status),
         detail="; ".join(problems) or "allowed, verified, fresh, accessible",
+        judged=status,
     )
 
 
@@ -212,8 +212,7 @@ def audit_calendar(answers: Answers, as_of: dt.date) -> list[AuditStatus]:
 
 def audit_checks(answers: Answers, as_of: dt.date) -> list[CheckResult]:
     return [
-        guarded(f"audit.{a.id}", "audit", audit_check, a, severity="warning")
-        for a in audit_calendar(answers, as_of)
+        guarded(f"audit.{a.id}", audit_check, a, severity="warning") for a in audit_calendar(answers, as_of)
     ]
 
 
@@ -224,11 +223,11 @@ def audit_check(audit: AuditStatus) -> CheckResult:
         detail = "never done" if audit.overdue else f"next due {audit.next_due}"
     return CheckResult(
         id=f"audit.{audit.id}",
-        family="audit",
         checked=1,
         failed=int(audit.overdue),
         severity="warning",
         detail=detail,
+        judged=audit,
     )
 
 

@@ -2,17 +2,21 @@
 
 verdict says use a deterministic system  -> USE A DETERMINISTIC SYSTEM
 any blocker                              -> NO-GO
-any condition                            -> GO WITH CONDITIONS
+any open condition                       -> GO WITH CONDITIONS
 otherwise                                -> GO
+
+A "resolve or accept" condition (``may_accept``) whose acceptance holds (kit.decide.acceptances)
+is not open: it moves to ``accepted`` and the decision is made without it.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from kit import phrases as say
 from kit.checks import families
-from kit.decide import measured
+from kit.checks.result import CheckResult
+from kit.decide import acceptances
 from kit.decide.evidence import Evidence
 from kit.decide.team import expected_roles
 
@@ -20,22 +24,29 @@ GO, CONDITIONS, NO_GO, DETERMINISTIC = "GO", "GO WITH CONDITIONS", "NO-GO", "USE
 
 
 @dataclass
-class Item:
+class Reason:
+    """A blocker or a condition: what stands in the way, and the evidence behind it."""
+
     text: str
     evidence: str  # an answer path (problem_boundaries.legal.risks[0]) or a check id (rule.unit_present)
+    may_accept: bool = False  # "resolve or accept": a named role may accept it instead of a fix
 
 
 @dataclass
-class Decision:
+class Ruling:
     decision: str
-    blockers: list[Item]
-    conditions: list[Item]
+    blockers: list[Reason]
+    conditions: list[Reason]  # open ones
+    accepted: list[Reason] = field(default_factory=list)  # conditions whose acceptance holds
+    acceptances: list[acceptances.Judged] = field(default_factory=list)  # every one, with history
 
     def as_dict(self) -> dict:
         return {
             "decision": self.decision,
             "blockers": [asdict(b) for b in self.blockers],
             "conditions": [asdict(c) for c in self.conditions],
+            "accepted": [asdict(c) for c in self.accepted],
+            "acceptances": [a.as_dict() for a in self.acceptances],
         }
 
 
@@ -58,7 +69,7 @@ CONDITIONAL_SIGN_OFFS = {
 }
 
 
-def sign_off_items(ev: Evidence, wording: dict) -> list[Item]:
+def sign_off_items(ev: Evidence, wording: dict) -> list[Reason]:
     """One item per member whose sign-off state the wording names, with the team's measure: how
     many of its members stand approved without conditions, against all of them."""
     team = ev.team.matrix
@@ -68,7 +79,7 @@ def sign_off_items(ev: Evidence, wording: dict) -> list[Item]:
         f"required: all {say.number(len(team))}"
     )
     return [
-        Item(
+        Reason(
             wording[row["decision"]](row).rstrip(". ") + measured,
             f"data_quality.validation_team[{i}].sign_off",
         )
@@ -77,12 +88,12 @@ def sign_off_items(ev: Evidence, wording: dict) -> list[Item]:
     ]
 
 
-def blockers(ev: Evidence) -> list[Item]:
-    out = [Item(issue.problem, issue.evidence) for issue in ev.legal if issue.blocking]
+def blockers(ev: Evidence) -> list[Reason]:
+    out = [Reason(issue.problem, issue.evidence) for issue in ev.legal if issue.blocking]
     out += sign_off_items(ev, BLOCKING_SIGN_OFFS)
     expected = len(expected_roles(ev.answers.project.domain))
     out += [
-        Item(
+        Reason(
             f"no {role} on the validation team: {say.number(expected - len(ev.team.missing_roles))} of "
             f"the {say.plural(expected, 'role')} the {ev.answers.project.domain} domain expects are covered; "
             "required: all",
@@ -91,33 +102,48 @@ def blockers(ev: Evidence) -> list[Item]:
         for role in ev.team.missing_roles
     ]
     out += [
-        Item(f"check {c.id} could not be checked ({c.error}): 0 items were checked; required: it runs", c.id)
+        Reason(
+            f"check {c.id} could not be checked ({c.error}): 0 items were checked; required: it runs", c.id
+        )
         for c in ev.checks
         if c.status == "error"
     ]
-    out += [Item(f"fix before launch: {measured.sentence(ev, c)}", c.id) for c in failing(ev, "blocker")]
+    out += [
+        Reason(f"blocks the launch until it passes: {sentence(ev, c)}", c.id) for c in failing(ev, "blocker")
+    ]
     return out
 
 
-def failing(ev: Evidence, becomes: str) -> list:
-    """Failed checks whose family's table entry says a failure becomes ``becomes``."""
-    return [c for c in ev.checks if c.status == "fail" and families.on_failure(c.family) == becomes]
+def becomes(check: CheckResult) -> str:
+    """What a failed check becomes: a blocker when its own severity says so (a rule with
+    ``severity: blocker``), else what its family's table entry says."""
+    return "blocker" if check.severity == "blocker" else families.family(check.family).on_failure
 
 
-def conditions(ev: Evidence) -> list[Item]:
+def sentence(ev: Evidence, check: CheckResult) -> str:
+    """What the check measured against what the answers require, in its family's words."""
+    return families.family(check.family).sentence(check, ev.answers, ev.as_of)
+
+
+def failing(ev: Evidence, outcome: str) -> list[CheckResult]:
+    """Failed checks that become ``outcome`` ("blocker" or "condition")."""
+    return [c for c in ev.checks if c.status == "fail" and becomes(c) == outcome]
+
+
+def conditions(ev: Evidence) -> list[Reason]:
     out = []
     for check in ev.checks:
-        if check.status == "fail" and families.on_failure(check.family) == "condition":
-            out.append(Item(f"fix before launch: {measured.sentence(ev, check)}", check.id))
-        elif check.status == "warn" or (check.family in ("source", "audit", "bias") and check.failed):
-            out.append(Item(f"resolve or accept: {measured.sentence(ev, check)}", check.id))
+        if check.status == "fail" and becomes(check) == "condition":
+            out.append(Reason(f"fix before launch: {sentence(ev, check)}", check.id))
+        elif check.status == "warn" or (families.family(check.family).names_every_failure and check.failed):
+            out.append(Reason(f"resolve or accept: {sentence(ev, check)}", check.id, may_accept=True))
     out += template_gaps(ev)
     out += unguarded_outputs(ev)
     out += sign_off_items(ev, CONDITIONAL_SIGN_OFFS)
     pb = ev.answers.problem_boundaries.appropriateness
     if ev.verdict.id == "genai_with_review" and not pb.human_curates_outputs:
         out.append(
-            Item(
+            Reason(
                 f"the verdict {ev.verdict.label} requires a person to review every output; "
                 "answered: no one does (human_curates_outputs: false)",
                 "problem_boundaries.appropriateness.human_curates_outputs",
@@ -126,14 +152,14 @@ def conditions(ev: Evidence) -> list[Item]:
     return out
 
 
-def template_gaps(ev: Evidence) -> list[Item]:
+def template_gaps(ev: Evidence) -> list[Reason]:
     """One condition per kind of gap: how many output fields taken from input data have it."""
     fed = sum(1 for s in ev.template.sections for f in s.fields if not f.generated)
     by_problem: dict[str, list[str]] = {}
     for gap in ev.gaps:
         by_problem.setdefault(gap.problem, []).append(gap.field)
     return [
-        Item(
+        Reason(
             f"template gap: {say.of(len(fields), fed, 'input-fed output field')}: {problem} "
             f"({say.listing(fields)}); allowed: none",
             "data_quality.output_template",
@@ -142,16 +168,16 @@ def template_gaps(ev: Evidence) -> list[Item]:
     ]
 
 
-def unguarded_outputs(ev: Evidence) -> list[Item]:
+def unguarded_outputs(ev: Evidence) -> list[Reason]:
     """An unacceptable output that no rule or output check which ran on data guards."""
-    ran = {c.id for c in ev.rule_results + ev.output_results if c.status != "error" and c.checked}
+    ran = {c.id for c in ev.data_quality_checks if c.status != "error" and c.checked}
     out = []
     for i, item in enumerate(ev.answers.data_quality.unacceptable_outputs):
         guards = [ref for ref in item.caught_by if ref in ran]
         if not guards:
             named = say.plural(len(item.caught_by), "named check")
             out.append(
-                Item(
+                Reason(
                     f"unacceptable output {item.id} ({item.description}) is guarded by 0 of its {named} "
                     f"({say.listing(item.caught_by) or 'none'}): none ran on data; required: at least 1",
                     f"data_quality.unacceptable_outputs[{i}].caught_by",
@@ -160,17 +186,30 @@ def unguarded_outputs(ev: Evidence) -> list[Item]:
     return out
 
 
-def decide(ev: Evidence) -> Decision:
+def outcome(verdict_id: str, block: list, cond: list) -> str:
+    if verdict_id == "deterministic":
+        return DETERMINISTIC
+    if block:
+        return NO_GO
+    return CONDITIONS if cond else GO
+
+
+def decide(ev: Evidence) -> Ruling:
+    """The decision, made once per evidence: every notebook and the record read the same one."""
+    if ev.ruling is None:
+        ev.ruling = _ruling(ev)
+    return ev.ruling
+
+
+def _ruling(ev: Evidence) -> Ruling:
+    """Blockers and open conditions; a condition whose acceptance holds is set aside as accepted."""
     block, cond = blockers(ev), conditions(ev)
-    if ev.verdict.id == "deterministic":
-        verdict = DETERMINISTIC
-    elif block:
-        verdict = NO_GO
-    elif cond:
-        verdict = CONDITIONS
-    else:
-        verdict = GO
-    return Decision(verdict, block, cond)
+    checks = {c.id: c for c in ev.checks}
+    judged = acceptances.judge(ev.answers.acceptances, block, cond, checks, ev.as_of)
+    held = {j.acceptance.item for j in judged if j.holds}
+    accepted = [c for c in cond if c.evidence in held]
+    still_open = [c for c in cond if c.evidence not in held]
+    return Ruling(outcome(ev.verdict.id, block, still_open), block, still_open, accepted, judged)
 
 
 def _personal_data(a) -> str:
@@ -181,10 +220,10 @@ def _personal_data(a) -> str:
     return f"{' and '.join(kinds)} data, basis: {pd.legal_basis or 'NOT STATED'}"
 
 
-def four_questions(ev: Evidence, decision: Decision) -> list[dict]:
+def four_questions(ev: Evidence, decision: Ruling) -> list[dict]:
     """The method's four questions with the short answer each gets in the record."""
     a = ev.answers
-    rules = ev.rule_results + ev.output_results
+    rules = ev.data_quality_checks
     passing = sum(c.status == "pass" for c in rules)
     unacceptable = a.data_quality.unacceptable_outputs
     guarded = len(unacceptable) - len(unguarded_outputs(ev))
@@ -212,7 +251,7 @@ def four_questions(ev: Evidence, decision: Decision) -> list[dict]:
             "answer": f"{say.number(guarded)} of {say.plural(len(unacceptable), 'unacceptable output')} "
             f"{say.verb(guarded, 'are')} guarded by at least one of "
             f"{say.plural(len(a.data_quality.rules), 'data rule')} and "
-            f"{say.plural(len(ev.output_results), 'output check')}; "
+            f"{say.plural(len(ev.checks_of(families.OUTPUTS)), 'output check')}; "
             f"{say.number(passing)} of {say.plural(len(rules), 'check')} pass on the sample data.",
             "evidence": [
                 f"{u.id}: {u.description} (caught by {say.listing(u.caught_by)})" for u in unacceptable

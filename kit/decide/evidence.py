@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from kit.answers import acceptances, signoff, template
 from kit.answers import loading as answers_io
-from kit.answers import signoff, template
 from kit.answers.inputs import project_files
 from kit.answers.schema import Answers
-from kit.checks import bias, drift, families, profile, sources
+from kit.checks import bias, drift, families, profile, rules, sources
 from kit.checks.result import CheckResult
 from kit.decide import legal, lineage, team, verdict
 from kit.findings import AnswersError, Finding
@@ -34,41 +35,24 @@ class Evidence:
     warnings: list[Finding] = field(default_factory=list)
     profiles: dict[str, profile.SourceProfile] = field(default_factory=dict)
     drift: drift.Drift | None = None  # set when the run has a baseline record
+    ruling: Any = field(default=None, repr=False, compare=False)  # kit.decide.decision.decide, made once
 
     @property
     def checks(self) -> list[CheckResult]:
         return [c for family in families.FAMILIES for c in self.results.get(family.name, [])]
 
-    def family(self, name: str) -> list[CheckResult]:
-        return self.results.get(name, [])
+    def checks_of(self, family: families.Family) -> list[CheckResult]:
+        """One family's checks (families.RULES, families.SOURCES, ...)."""
+        return self.results.get(family.name, [])
 
     @property
-    def rule_results(self) -> list[CheckResult]:
-        return self.family("rule")
-
-    @property
-    def output_results(self) -> list[CheckResult]:
-        return self.family("output")
-
-    @property
-    def source_results(self) -> list[CheckResult]:
-        return self.family("source")
-
-    @property
-    def audit_results(self) -> list[CheckResult]:
-        return self.family("audit")
-
-    @property
-    def bias_results(self) -> list[CheckResult]:
-        return self.family("bias")
-
-    @property
-    def drift_results(self) -> list[CheckResult]:
-        return self.family("drift")
+    def data_quality_checks(self) -> list[CheckResult]:
+        """The checks that run on the data and the generated outputs: rules, then output checks."""
+        return [c for family in families.DATA_QUALITY for c in self.checks_of(family)]
 
     @property
     def bias_measures(self) -> list[bias.BiasResult]:
-        return [c.details for c in self.bias_results if isinstance(c.details, bias.BiasResult)]
+        return [c.judged for c in self.checks_of(families.BIAS) if isinstance(c.judged, bias.BiasResult)]
 
 
 _cache: dict[tuple, Evidence] = {}
@@ -125,8 +109,14 @@ def _gather(
 ) -> Evidence:
     loaded = answers_io.load(project)
     day = run_date(as_of, loaded.answers)
+    with rules.prepared():  # the declarations and the run share one rule plan (sources opened once)
+        return _measure(loaded, day, rubric, baseline)
+
+
+def _measure(loaded, day: dt.date, rubric: Path | None, baseline: str | Path | None) -> Evidence:
     problems = [f for f in families.declaration_findings(loaded) if f.severity == "error"]
     problems += signoff.date_findings(loaded.answers, loaded.document, day)  # judged at the run's as_of
+    problems += acceptances.findings(loaded.answers, loaded.document, day)
     if problems:
         raise AnswersError(problems)
     answers = loaded.answers
@@ -136,7 +126,7 @@ def _gather(
     subject = families.Subject(loaded, tpl, day, profiles=profiles, baseline=earlier)
     results = families.run_all(subject)
     lineage_rows, gaps = lineage.lineage(answers, tpl, day)
-    return Evidence(
+    ev = Evidence(
         project_dir=loaded.project_dir,
         answers=answers,
         as_of=day,
@@ -154,3 +144,7 @@ def _gather(
         profiles=profiles,
         drift=_comparison(subject),
     )
+    from kit.decide import seen  # here, not at the top: seen reads the decision, which reads Evidence
+
+    seen.bind(ev)  # an approval that did not see an item raised now is stale, before anyone decides
+    return ev

@@ -29,7 +29,6 @@ from kit.answers.schema import DEFAULT_REVIEW_INTERVAL_DAYS, Answers, SignOff, T
 from kit.answers.signoff import content_sha256
 from kit.paths import RUBRICS
 
-STATES = ("approved", "approved_with_conditions", "pending", "rejected", "stale", "invalid")
 APPROVALS = ("approved", "approved_with_conditions")
 
 
@@ -49,7 +48,7 @@ class Judgement:
 
 @dataclass
 class TeamReview:
-    matrix: list[dict]  # one row per member; "decision" holds the judged state (see STATES)
+    matrix: list[dict]  # one row per member; "decision" holds the judged state
     missing_roles: list[str]
     pending: list[str]
     rejected: list[str]
@@ -62,6 +61,7 @@ class TeamReview:
                 **{k: row[k] for k in ("role", "person", "reason", "verified", "answers_sha256")},
                 "decision": row["signed"],
                 "state": row["decision"],
+                "new_since_signed": row.get("new_since_signed", []),
                 "date": row["date"].isoformat() if row["date"] else None,
             }
             for row in self.matrix

@@ -4,7 +4,9 @@ One all-day event per audit (its next due date, repeating at its cadence), per v
 (its next audit, ``monitoring.source_review_every_days`` after its verification), for the record's
 next review (``monitoring.review_every_days`` after as_of) and per validation-team role (its
 re-review, ``monitoring.role_review_every_days`` after its sign-off). Something already due falls on
-as_of. Built from a record.json alone, so any record's calendar can be rebuilt.
+as_of. And one to-do (VTODO) per open action of the path to GO (kit.decide.actions), due on its
+due date, with its owner and how it closes. Built from a record.json alone, so any record's calendar
+can be rebuilt.
 """
 
 from __future__ import annotations
@@ -94,8 +96,8 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def to_ics(answers: Answers) -> bytes:
-    """The calendar as iCalendar bytes (RFC 5545)."""
+def to_ics(answers: Answers, actions: list[dict[str, Any]] = ()) -> bytes:
+    """The calendar as iCalendar bytes (RFC 5545): the events, then one to-do per open action."""
     cal = icalendar.Calendar()
     cal.add("prodid", f"-//Working Backwards Kit {__version__}//wbk//EN")
     cal.add("version", "2.0")
@@ -114,7 +116,28 @@ def to_ics(answers: Answers) -> bytes:
         if item.every_days:
             event.add("rrule", {"freq": "daily", "interval": item.every_days})
         cal.add_component(event)
+    seen: dict[str, int] = {}
+    for action in actions:
+        key = f"{action['severity']}-{_slug(action['evidence'])}"
+        seen[key] = seen.get(key, 0) + 1
+        key += f"-{seen[key]}" if seen[key] > 1 else ""
+        cal.add_component(_todo(action, f"action-{key}@{project}.wbk", stamp, answers.project.name))
     return cal.to_ical()
+
+
+def _todo(action: dict[str, Any], uid: str, stamp: dt.datetime, name: str) -> icalendar.Todo:
+    """A to-do keyed by the item's evidence (not its number), so a re-run updates it."""
+    todo = icalendar.Todo()
+    todo.add("uid", uid)
+    todo.add("dtstamp", stamp)
+    todo.add("due", dt.date.fromisoformat(action["due"]))
+    todo.add("summary", f"{action['severity'].capitalize()} of {name} ({action['owner']}): {action['text']}")
+    overdue = " Overdue." if action["overdue"] else ""
+    todo.add("description", f"Owner: {action['owner']}.{overdue} Closes by {action['how']}.")
+    todo.add("contact", action["owner"])
+    todo.add("status", "NEEDS-ACTION")
+    todo.add("priority", 1 if action["severity"] == "blocker" else 5)
+    return todo
 
 
 def record_calendar(record: dict[str, Any]) -> bytes:
@@ -122,4 +145,4 @@ def record_calendar(record: dict[str, Any]) -> bytes:
     answers = Answers.model_validate(record["answers"])
     if record.get("as_of"):
         answers.project.as_of = dt.date.fromisoformat(record["as_of"])
-    return to_ics(answers)
+    return to_ics(answers, (record.get("path_to_go") or {}).get("actions", []))

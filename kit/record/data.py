@@ -1,48 +1,30 @@
-"""record.json (schema in docs/record.schema.json), provenance, and the portfolio index."""
+"""The record data the last step emits, read back for record.json (schema in
+docs/record.schema.json), the executed notebooks made portable, and the portfolio index."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from kit import __version__
-from kit.answers.inputs import project_files
-from kit.answers.schema import SCHEMA_VERSION
-from kit.paths import RUBRICS
+from kit.checks import families
 from kit.record import render
 
-RECORD_SCHEMA_VERSION = 1
 # The design-record notebook displays its data under this mimetype; wbk run reads it from there.
 RECORD_MIMETYPE = "application/vnd.wbk.record+json"
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def provenance(project_dir: Path, answers: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
-    def name(path: Path) -> str:
-        try:
-            return str(path.relative_to(project_dir))
-        except ValueError:
-            return f"kit:{path.relative_to(RUBRICS.parent.parent)}"
-
-    return {
-        "kit_version": __version__,
-        "schema_version": SCHEMA_VERSION,
-        "record_schema_version": RECORD_SCHEMA_VERSION,
-        "answers_sha256": sha256(project_dir / "answers.yaml"),
-        "inputs": {name(p): sha256(p) for p in project_files(project_dir, answers)},
-        "parameters": {k: v for k, v in parameters.items() if k != "show_form"},
-        "executed_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-    }
+def emitted(steps: list[tuple[str, Any]]) -> dict[str, Any] | None:
+    """The record data the design-record step emitted (wb.emit_record), read from its output
+    under RECORD_MIMETYPE; None when no step emitted it (the run stopped before)."""
+    for _, nb in steps:
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                if RECORD_MIMETYPE in output.get("data", {}):
+                    return dict(output["data"][RECORD_MIMETYPE])
+    return None
 
 
 def portable(nb: Any, project_dir: Path) -> None:
@@ -75,7 +57,8 @@ def errored_checks(rec: dict[str, Any]) -> list[str]:
 
 def data_quality_pass_rate(record: dict[str, Any]) -> float | None:
     """Rows (or reports) passing over rows checked, across data rules and output checks."""
-    checks = [c for c in record.get("checks", []) if c["family"] in ("rule", "output")]
+    counted = {f.name for f in families.DATA_QUALITY}
+    checks = [c for c in record.get("checks", []) if c["family"] in counted]
     total = sum(c["passed"] + c["failed"] for c in checks)
     return sum(c["passed"] for c in checks) / total if total else None
 

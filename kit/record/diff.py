@@ -62,7 +62,15 @@ def diff_records(old_path: Path, new_path: Path) -> list[tuple[str, str, Any, An
     }
     changes += _changes(flatten(checks_old), flatten(checks_new), "checks.")
     changes += _changes(flatten(old.get("answers", {})), flatten(new.get("answers", {})), "answers.")
+    changes += _changes(_coverage(old), _coverage(new), "frameworks.")
     return changes
+
+
+def _coverage(record: dict) -> dict[str, str]:
+    """Each framework item's status, by framework name and reference (e.g. eu_ai_act.Art. 10(3))."""
+    return {
+        f"{fc['name']}.{i['ref']}": i["status"] for fc in record.get("frameworks", []) for i in fc["items"]
+    }
 
 
 def format_changes(changes: list[tuple[str, str, Any, Any]]) -> str:

@@ -13,7 +13,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from kit.paths import TEMPLATES
-from kit.record.data import RECORD_MIMETYPE
+from kit.record.data import RECORD_MIMETYPE, emitted
 from kit.record.print_css import running_header
 from kit.record.summary import first_screen
 
@@ -88,16 +88,6 @@ def table_of_contents(steps: list[tuple[str, nbformat.NotebookNode]]) -> list[tu
     return [(name, title_of(nb, name)) for name, nb in in_record_order(steps)]
 
 
-def record_data(steps: list[tuple[str, nbformat.NotebookNode]]) -> dict[str, Any]:
-    """The record data the design-record step emitted (wb.emit_record), or {} if it never ran."""
-    for _, nb in steps:
-        for cell in nb.cells:
-            for output in cell.get("outputs", []):
-                if RECORD_MIMETYPE in output.get("data", {}):
-                    return dict(output["data"][RECORD_MIMETYPE])
-    return {}
-
-
 ID_ATTRIBUTE = re.compile(r'\sid="([^"]*)"')
 
 
@@ -124,7 +114,7 @@ def to_html(nb: nbformat.NotebookNode, wbk: dict[str, Any]) -> str:
 
 
 def export_record(steps: list[tuple[str, nbformat.NotebookNode]], wbk: dict[str, Any]) -> str:
-    rec = record_data(steps)
+    rec = emitted(steps) or {}
     toc = table_of_contents(steps)
     return to_html(
         record_notebook(steps),

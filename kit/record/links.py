@@ -13,7 +13,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-# The kinds a reader counts on the first screen, in the order they read them.
+from kit.checks import families
+
+# The kinds a reader counts on the first screen, in the order they read them; a check family's
+# entry (kit.checks.families) says which of them its checks count under.
 KINDS = {
     "error": "Could not be checked",
     "data_quality": "Data quality",
@@ -22,13 +25,6 @@ KINDS = {
     "bias": "Bias",
     "team": "Team sign-off",
     "fit": "GenAI fit",
-}
-FAMILY_KIND = {
-    "rule": "data_quality",
-    "output": "data_quality",
-    "source": "sources",
-    "audit": "sources",
-    "bias": "bias",
 }
 
 # Answer paths with an element of their own, first match wins; anything else links to its answer row.
@@ -81,7 +77,7 @@ def target(evidence: str, checks: Mapping[str, Mapping]) -> Target:
         kind = (
             "error"
             if check.get("status") == "error"
-            else FAMILY_KIND.get(check.get("family"), "data_quality")
+            else families.family(check.get("family", "")).first_screen
         )
         return Target(check_anchor(evidence), kind, f"{check.get('family', 'check')} check {evidence}")
     for pattern, anchor, kind in PATH_TARGETS:

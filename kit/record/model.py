@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 from kit.checks.drift import Comparison, HistoryPoint
 from kit.checks.profile import SourceProfile
+from kit.decide.frameworks import FrameworkCoverage
 from kit.record.trend import carry_history
 
 Decision = Literal["GO", "GO WITH CONDITIONS", "NO-GO", "USE A DETERMINISTIC SYSTEM"]
@@ -31,6 +32,49 @@ class Strict(BaseModel):
 class Item(Strict):
     text: str = Field(description="what blocks or conditions the decision, with what was measured")
     evidence: str = Field(description="the check id or answer path behind it")
+    may_accept: bool = Field(
+        False, description="a 'resolve or accept' condition: a role with may_accept may accept it"
+    )
+
+
+class Action(Strict):
+    """An open blocker or condition as an action (kit.decide.actions)."""
+
+    id: str = Field(description="the item's anchor in the record: blocker-N or condition-N")
+    severity: Literal["blocker", "condition"]
+    text: str
+    evidence: str
+    owner: str = Field(
+        description="one owner: the member, the rule's or source's owner, ..., else the project's"
+    )
+    due: dt.date = Field(description="as_of + fix_within_days, or an earlier deadline already passed")
+    overdue: bool = Field(
+        description="its own deadline passed before as_of (an overdue audit, an expired acceptance)"
+    )
+    closes: Literal["fix", "fix or accept"]
+    how: str = Field(description="what closes it, in a sentence")
+
+
+class AcceptanceState(Strict):
+    """An acceptance of the answers as judged at as_of (kit.decide.acceptances), history included."""
+
+    item: str
+    by_role: str
+    reason: str
+    date: dt.date
+    expires: dt.date
+    state: Literal["holds", "replaced", "refused_blocker", "refused_fix", "moot", "expired", "stale"]
+    why: str
+    text: str = Field(description="the condition's sentence now; empty when it is no longer raised")
+    verified: bool = Field(description="written by wbk review with the digest of the evidence accepted")
+
+
+class PathToGo(Strict):
+    fix_within_days: int
+    actions: list[Action] = Field(description="open actions, overdue first, then by due date")
+    accepted: list[AcceptanceState] = Field(description="acceptances that hold: conditions off the open list")
+    becomes: str = Field(description="what the decision becomes when the open actions close")
+    may_accept: list[str] = Field(description="roles that may accept a 'resolve or accept' condition")
 
 
 class CheckSummary(Strict):
@@ -40,7 +84,7 @@ class CheckSummary(Strict):
     passed: int
     failed: int
     pass_rate: float = Field(ge=0, le=1)
-    severity: Literal["blocking", "warning"]
+    severity: Literal["blocker", "condition", "warning"]
     error: str | None = Field(None, description="why the check could not run (status error only)")
 
     @model_serializer(mode="wrap")
@@ -62,6 +106,10 @@ class SignOff(Strict):
     )
     answers_sha256: str | None = None
     date: dt.date | None = None
+    new_since_signed: list[str] = Field(
+        default_factory=list,
+        description="evidence of the blockers and conditions raised now that the reviewer did not see",
+    )
 
 
 class Freshness(Strict):
@@ -114,7 +162,10 @@ class Body(Strict):
     )
     decision: Decision
     blockers: list[Item]
-    conditions: list[Item]
+    conditions: list[Item] = Field(description="open conditions (accepted ones are in accepted)")
+    accepted: list[Item] = Field(default_factory=list, description="conditions whose acceptance holds")
+    acceptances: list[AcceptanceState] = Field(default_factory=list)
+    path_to_go: PathToGo | None = None
     verdict: str = Field(description="label of the rubric's verdict")
     verdict_id: str
     temperature: float
@@ -127,6 +178,11 @@ class Body(Strict):
     drift: DriftSection | None = Field(None, description="comparisons with the baseline record")
     history: list[HistoryPoint] = Field(default_factory=list)
     calendar: str | None = Field(None, description="the audit calendar file beside the record")
+    frameworks: list[FrameworkCoverage] = Field(
+        default_factory=list,
+        description="evidence for each item of the frameworks the answers name (the kit's reading, "
+        "not legal advice); also written as coverage.json",
+    )
 
 
 class Record(Strict):
@@ -139,6 +195,9 @@ class Record(Strict):
     decision: Decision | None = None
     blockers: list[Item] = Field(default_factory=list)
     conditions: list[Item] = Field(default_factory=list)
+    accepted: list[Item] = Field(default_factory=list)
+    acceptances: list[AcceptanceState] = Field(default_factory=list)
+    path_to_go: PathToGo | None = None
     verdict: str | None = None
     verdict_id: str | None = None
     temperature: float | None = None
@@ -151,6 +210,7 @@ class Record(Strict):
     drift: DriftSection | None = None
     history: list[HistoryPoint] = Field(default_factory=list)
     calendar: str | None = None
+    frameworks: list[FrameworkCoverage] = Field(default_factory=list)
     provenance: Provenance
 
 

@@ -1,5 +1,6 @@
-"""The record's first screen, from its record data: the decision and verdict, blockers and
-conditions counted by kind (each count linking to its group), and every role's sign-off state."""
+"""The record's first screen, from its record data: the decision and verdict, the path to GO (open
+actions by owner, overdue first, and what the decision becomes), blockers and conditions counted
+by kind (each count linking to its group), and every role's sign-off state; then every action."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from kit import phrases
-from kit.record import links, render
+from kit.decide.actions import by_owner
+from kit.record import coverage, links, render
 
 STILL_TO_SIGN = {"pending", "stale"}  # states that leave a role's signature outstanding
+OWNERS_ON_FIRST_SCREEN = 3  # the rest are one link away: the first screen must fit 1280x800
 
 
 def first_screen(rec: Mapping[str, Any]) -> str:
@@ -33,4 +36,22 @@ def first_screen(rec: Mapping[str, Any]) -> str:
         counts=links.counts_by_kind(items),
         sign_offs=sign_offs,
         pending=phrases.listing(pending),
+        frameworks=coverage.summary_lines(rec.get("frameworks", [])),
+        path=path_to_go(rec),
     )
+
+
+def path_to_go(rec: Mapping[str, Any]) -> dict | None:
+    """The path to GO as the first screen shows it: owners with their actions, the first few in full."""
+    path = rec.get("path_to_go")
+    if not path:
+        return None
+    owners = by_owner(path["actions"])
+    return {
+        **path,
+        "owners": owners,
+        "first_owners": owners[:OWNERS_ON_FIRST_SCREEN],
+        "more_owners": len(owners) - OWNERS_ON_FIRST_SCREEN,
+        "overdue": sum(a["overdue"] for a in path["actions"]),
+        "history": [a for a in rec.get("acceptances", []) if a["state"] != "holds"],
+    }

@@ -4,8 +4,9 @@ Per project: one kernel runs the step notebooks in order; the executed notebooks
 record.html are written into a staging folder and swapped in as OUT/<project>/ when the run has
 finished (kit/run/staging.py), so OUT never holds half of a run or files of an earlier one. A
 failing cell fails that project only: its finished run is a failed record. The index is rebuilt
-from every record in OUT (kit/run/index.py). With --jobs N, projects run in N worker processes;
-each worker spawns the kernel of its next project while the current one runs.
+from every record in OUT (kit/run/index.py). With --jobs N, projects run in N worker processes
+that take the next project from a queue; each keeps one kernel session (kit.run.execute) from
+project to project.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime as dt
 import multiprocessing as mp
-import multiprocessing.util  # mp.util.Finalize below: not imported by "import multiprocessing"
 import os
 import sys
 import threading
@@ -31,9 +31,10 @@ from kit.findings import AnswersError
 from kit.record import data as record
 from kit.record import model
 from kit.record.calendar import CALENDAR_FILE, record_calendar
-from kit.record.data import RECORD_MIMETYPE
+from kit.record.coverage import COVERAGE_FILE, coverage_json
+from kit.record.provenance import provenance
 from kit.run import gate, index, staging
-from kit.run.execute import Kernel, prepare, step_notebooks
+from kit.run.execute import KernelSession, prepare, step_notebooks
 from kit.run.progress import Progress
 
 
@@ -52,23 +53,23 @@ class Job:
 
 
 @dataclass
-class Outcome:
+class ProjectRun:
     name: str
     status: str  # "ok" or "failed"
     seconds: float
     record: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
+    published: bool = True  # False: the kit itself failed and wrote no record for this run
+
+    @classmethod
+    def crashed(cls, job: Job, exc: BaseException) -> ProjectRun:
+        """A failure of the kit's own (not of a notebook cell): the project has no new record."""
+        return cls(job.name, "failed", 0.0, {"project": job.title}, f"{type(exc).__name__}: {exc}", False)
 
 
-_kernel: Kernel | None = None  # this process's kernel, reused from project to project
-
-
-def _start_early() -> None:
-    """Spawn the kernel and build the HTML exporter in a thread, so both overlap the work that
-    follows (papermill's import, preparing the notebooks) instead of adding to it."""
-    global _kernel
-    if _kernel is None:
-        _kernel = Kernel()
+def _build_exporter_early() -> None:
+    """Build the HTML exporter in a thread, so it overlaps the work that follows (papermill's
+    import, preparing the notebooks) instead of adding to it."""
     threading.Thread(target=_build_exporter, daemon=True).start()
 
 
@@ -78,39 +79,15 @@ def _build_exporter() -> None:
     exporter()
 
 
-def _take_kernel() -> Kernel:
-    """The kernel of earlier projects: imports already paid; each notebook starts with %reset -f,
-    so no project or step sees another's variables. A worker process stops it when it exits."""
-    global _kernel, _stop_at_exit
-    if _kernel is None:
-        _kernel = Kernel()
-        _stop_at_exit = mp.util.Finalize(_kernel, _kernel.shutdown, exitpriority=10)
-    return _kernel
-
-
-_stop_at_exit: mp.util.Finalize | None = None
-
-
-def release_kernel() -> None:
-    """Stop this process's kernel once: through its exit finalizer when it has one, which also
-    unregisters it (a second shutdown at exit would fail)."""
-    global _kernel, _stop_at_exit
-    if _stop_at_exit is not None:
-        _stop_at_exit()
-    elif _kernel is not None:
-        _kernel.shutdown()
-    _kernel, _stop_at_exit = None, None
-
-
-def run_project(job: Job, folder: Path, report=None) -> Outcome:
-    """Execute one project's step notebooks and write its records into ``folder``; never raises
-    for a bad project."""
+def run_project(job: Job, folder: Path, session: KernelSession, report=None) -> ProjectRun:
+    """Execute one project's step notebooks in the session's kernel and write its records into
+    ``folder``; never raises for a bad project."""
     report = report or (lambda *_: None)
     started = time.perf_counter()
     steps: list[tuple[str, nbformat.NotebookNode]] = []
     failure = None
     prepared = [(path.stem, prepare(path, job.parameters, cwd=job.project)) for path in step_notebooks()]
-    kernel = _take_kernel()
+    kernel = session.kernel()
     for stem, nb in prepared:
         report(job.title, stem, "running")
         failure = kernel.run(nb, stem)
@@ -119,11 +96,13 @@ def run_project(job: Job, folder: Path, report=None) -> Outcome:
         steps.append((stem, nb))
         report(job.title, stem, "failed" if failure else "done")
         if failure:
-            release_kernel()  # a failure may leave the kernel in any state: the next project starts fresh
+            session.discard()  # a failure may leave the kernel in any state: the next project starts fresh
             break
     data = _answers_data(job.project)
-    prov = record.provenance(job.project, data, job.parameters)
-    emitted = None if failure else _emitted_record(steps)
+    prov = provenance(job.project, data, job.parameters)
+    emitted = None if failure else record.emitted(steps)
+    if not failure and emitted is None:
+        raise RuntimeError("the design-record notebook emitted no record data (wb.emit_record)")
     rec = model.build(
         job.title, prov, emitted, failure.as_dict() if failure else None, job.out / "record.json"
     )
@@ -143,6 +122,7 @@ def run_project(job: Job, folder: Path, report=None) -> Outcome:
     write_atomic(folder / "record.json", record.dump(rec))
     if not failure:
         write_atomic(folder / CALENDAR_FILE, record_calendar(rec))
+        write_atomic(folder / COVERAGE_FILE, coverage_json(rec))
     write_atomic(folder / "record.html", html)
     if job.pdf:
         from kit.record.pdf import write_pdf
@@ -150,7 +130,7 @@ def run_project(job: Job, folder: Path, report=None) -> Outcome:
         write_pdf(html, folder / "record.pdf")
     reason = f"{failure.step}, cell {failure.cell}: {failure.error}" if failure else rows_problem
     status = "failed" if failure or reason else "ok"
-    return Outcome(job.name, status, time.perf_counter() - started, rec, reason)
+    return ProjectRun(job.name, status, time.perf_counter() - started, rec, reason)
 
 
 def _write_failures(job: Job, rec: dict[str, Any], folder: Path) -> tuple[list[dict], str]:
@@ -180,15 +160,6 @@ def _answers_data(project: Path) -> dict[str, Any]:
         return {}
 
 
-def _emitted_record(steps: list[tuple[str, nbformat.NotebookNode]]) -> dict[str, Any]:
-    for _, nb in steps:
-        for cell in nb.cells:
-            for output in cell.get("outputs", []):
-                if RECORD_MIMETYPE in output.get("data", {}):
-                    return dict(output["data"][RECORD_MIMETYPE])
-    raise RuntimeError("the design-record notebook emitted no record data (wb.emit_record)")
-
-
 def _facts(job: Job, rec: dict[str, Any]) -> list[tuple[str, str]]:
     prov = rec["provenance"]
     facts = [
@@ -210,7 +181,6 @@ def make_jobs(
     projects: list[str],
     out: Path,
     as_of: str | None,
-    jobs: int,
     pdf: bool = False,
     baselines: Baselines | None = None,
     failures: Any = None,
@@ -244,21 +214,15 @@ def _title(folder: Path, name: str, earlier: list[Job]) -> str:
     return f"{title} ({name})" if any(j.title == title for j in earlier) else title
 
 
-def guarded_run(job: Job, report) -> Outcome:
+def guarded_run(job: Job, report, session: KernelSession) -> ProjectRun:
     """run_project into a staging folder swapped in when it finishes, under the project's lock; a
     crash of our own is reported as that project's failure (its previous record stays), not the
     batch's."""
     try:
         with staging.project_folder(job.out.parent, job.name) as folder:
-            return run_project(job, folder, report)
+            return run_project(job, folder, session, report)
     except Exception as exc:
-        return Outcome(
-            job.name, "failed", 0.0, record={"project": job.title}, reason=f"{type(exc).__name__}: {exc}"
-        )
-
-
-def _worker(job: Job, queue) -> Outcome:
-    return guarded_run(job, lambda *event: queue.put(event))
+        return ProjectRun.crashed(job, exc)
 
 
 @dataclass
@@ -314,15 +278,15 @@ def run_projects(
         print(f"wbk run: {problem}", file=sys.stderr)
         return 2
     out.mkdir(parents=True, exist_ok=True)
-    all_jobs = make_jobs(projects, out, as_of, jobs, pdf, baselines, failures)
-    if jobs == 1:
-        _start_early()
+    all_jobs = make_jobs(projects, out, as_of, pdf, baselines, failures)
     progress = Progress([j.title for j in all_jobs], [p.stem for p in step_notebooks()])
-    outcomes: list[Outcome] = []
+    outcomes: list[ProjectRun] = []
     try:
         if jobs == 1:
-            for job in all_jobs:
-                outcomes.append(guarded_run(job, progress.update))
+            _build_exporter_early()
+            with KernelSession(start=True) as session:  # spawned now: it starts while papermill imports
+                for job in all_jobs:
+                    outcomes.append(guarded_run(job, progress.update, session))
         else:
             outcomes = _run_pool(all_jobs, jobs, progress)
     except KeyboardInterrupt:
@@ -334,8 +298,7 @@ def run_projects(
         return 130
     finally:
         progress.close()
-        release_kernel()
-    index.rebuild(out, {o.name: o.reason for o in outcomes if not o.record})
+    index.rebuild(out, {o.name: o.reason for o in outcomes if not o.published})
     print(summary_table(outcomes))
     return finish(outcomes, out, fail_on, allow_errors, reports or Reports())
 
@@ -347,10 +310,10 @@ class Reports:
     junit: Path | None = None
 
 
-def finish(outcomes: list[Outcome], out: Path, fail_on: str, allow_errors: bool, reports: Reports) -> int:
+def finish(outcomes: list[ProjectRun], out: Path, fail_on: str, allow_errors: bool, reports: Reports) -> int:
     """Judge every project against the gate, write OUT/summary.json (and the JUnit file), say why
     the batch does not exit 0, and return the exit code of gate.EXIT_CODES."""
-    verdicts = [gate.judge(o.name, o.status, o.record, fail_on, allow_errors) for o in outcomes]
+    verdicts = [gate.judge(o.name, o.status, _with_failure(o), fail_on, allow_errors) for o in outcomes]
     write_atomic(out / "summary.json", gate.summary_json(verdicts, fail_on, allow_errors))
     if reports.junit:
         from kit.run.junit import junit_xml
@@ -370,41 +333,55 @@ def finish(outcomes: list[Outcome], out: Path, fail_on: str, allow_errors: bool,
     return gate.exit_code(verdicts)
 
 
-def _with_failure(outcome: Outcome) -> dict[str, Any]:
+def _with_failure(outcome: ProjectRun) -> dict[str, Any]:
     """The record, or for a project that crashed before it had one, a record saying why."""
     if outcome.status == "ok" or outcome.record.get("failure"):
         return outcome.record
     return {**outcome.record, "failure": {"step": "run", "cell": 0, "error": outcome.reason}}
 
 
-def _run_pool(all_jobs: list[Job], jobs: int, progress: Progress) -> list[Outcome]:
+def _worker(todo, events) -> list[ProjectRun]:
+    """One worker process: takes projects until none are left, all in one kernel session (a
+    failed project's kernel is replaced; the session ends with the worker)."""
+    done = []
+    with KernelSession() as session:
+        while (job := todo.get()) is not None:
+            done.append(guarded_run(job, lambda *event: events.put(event), session))
+    return done
+
+
+def _run_pool(all_jobs: list[Job], jobs: int, progress: Progress) -> list[ProjectRun]:
     # fork: workers inherit the imports this process already paid for. Safe here: this process has
     # started no kernel, zmq context or thread when jobs > 1.
     context = mp.get_context("fork")
+    workers = min(jobs, len(all_jobs))
     with context.Manager() as manager:
-        queue = manager.Queue()
-        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = {pool.submit(_worker, job, queue): job for job in all_jobs}
+        todo, events = manager.Queue(), manager.Queue()
+        for job in [*all_jobs, *[None] * workers]:  # one None per worker: no more projects
+            todo.put(job)
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(_worker, todo, events) for _ in range(workers)]
             pending = set(futures)
             while pending:
                 _, pending = cf.wait(pending, timeout=0.1)
-                while not queue.empty():
-                    progress.update(*queue.get())
-            while not queue.empty():
-                progress.update(*queue.get())
-            return [futures_result(f, futures[f]) for f in futures]
+                _drain(events, progress)
+            _drain(events, progress)
+    finished: dict[str, ProjectRun] = {}
+    died: BaseException = RuntimeError("its worker process died before the project finished")
+    for future in futures:
+        try:
+            finished.update((o.name, o) for o in future.result())
+        except Exception as exc:  # a worker process itself died: its projects are failures
+            died = exc
+    return [finished.get(job.name) or ProjectRun.crashed(job, died) for job in all_jobs]
 
 
-def futures_result(future: cf.Future, job: Job) -> Outcome:
-    try:
-        return future.result()
-    except Exception as exc:  # the worker process itself died
-        return Outcome(
-            job.name, "failed", 0.0, record={"project": job.title}, reason=f"{type(exc).__name__}: {exc}"
-        )
+def _drain(events, progress: Progress) -> None:
+    while not events.empty():
+        progress.update(*events.get())
 
 
-def summary_table(outcomes: list[Outcome]) -> str:
+def summary_table(outcomes: list[ProjectRun]) -> str:
     header = ("project", "status", "decision", "blockers", "conditions", "seconds")
     rows = [
         (

@@ -131,6 +131,9 @@ class Kernel:
 
     def _run(self, nb: nbformat.NotebookNode, step: str) -> StepFailure | None:
         self._wait_until_ready()
+        # nbclient's own way to run in a kernel it does not own: given km, it connects a client of
+        # its own (a kernel_info round trip) and leaves the kernel running; its channels are ours
+        # to close.
         client = NotebookClient(
             nb,
             km=self.km,
@@ -139,7 +142,6 @@ class Kernel:
             allow_errors=False,
             record_timing=False,
         )
-        client.kc = self.kc  # reuse the started client: no new connection per notebook
         try:
             client.execute()
         except CellExecutionError as exc:
@@ -153,6 +155,8 @@ class Kernel:
         except DeadKernelError as exc:
             return StepFailure(step, -1, f"kernel died: {exc}")
         finally:
+            if client.kc is not None:
+                client.kc.stop_channels()
             strip_reset_cell(nb)
         return None
 
@@ -173,6 +177,40 @@ class Kernel:
         loop = ensure_event_loop()  # this thread's loop, made by run_sync: close it with the kernel
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
+
+
+class KernelSession:
+    """The kernel a batch process runs its projects in, owned for the length of a ``with`` block
+    (as nbclient's ``setup_kernel`` owns one for a notebook): spawned on first use, or at once
+    with ``start=True`` so its start overlaps the imports that follow; ``discard`` stops it after
+    a failure (the next project gets a fresh one); leaving the block stops it.
+
+        with KernelSession() as session:
+            for job in jobs:
+                failure = session.kernel().run(nb, step)
+    """
+
+    def __init__(self, start: bool = False):
+        self._kernel: Kernel | None = Kernel() if start else None
+
+    def kernel(self) -> Kernel:
+        """The kernel of earlier projects: imports already paid; each notebook starts with
+        %reset -f, so no project or step sees another's variables."""
+        if self._kernel is None:
+            self._kernel = Kernel()
+        return self._kernel
+
+    def discard(self) -> None:
+        """Stop the kernel, if one runs: a failure may have left it in any state."""
+        kernel, self._kernel = self._kernel, None
+        if kernel is not None:
+            kernel.shutdown()
+
+    def __enter__(self) -> KernelSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.discard()
 
 
 def strip_reset_cell(nb: nbformat.NotebookNode) -> None:

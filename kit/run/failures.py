@@ -31,10 +31,11 @@ class Options:
 def write(project: Path, rec: dict[str, Any], folder: Path, options: Options) -> list[dict]:
     """Write the failing rows of every rule of ``rec`` that failed; returns the index written."""
     from kit.answers import loading
-    from kit.checks import rules
+    from kit.checks import families, rules
     from kit.checks.engine import failures
 
-    failed = {c["id"] for c in rec.get("checks", []) if c["family"] == "rule" and c.get("failed")}
+    rule_family = families.RULES.name
+    failed = {c["id"] for c in rec.get("checks", []) if c["family"] == rule_family and c.get("failed")}
     if not failed:
         return []
     loaded = loading.load(project)

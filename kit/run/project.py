@@ -7,8 +7,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kit.answers import acceptances, signoff, template, yamlfile
 from kit.answers import loading as answers_io
-from kit.answers import signoff, template, yamlfile
 from kit.atomic import write_atomic
 from kit.checks import families
 from kit.findings import AnswersError, Finding
@@ -45,6 +45,8 @@ def validate(project: str | Path) -> Validation:
     as_of = loaded.answers.project.as_of if loaded.answers.project else None
     if isinstance(as_of, dt.date):  # a salvaged file may lack it: reported as a schema error
         semantic += signoff.date_findings(loaded.answers, loaded.document, as_of)
+        if schema_ok:  # a salvaged file's acceptances are reported by the schema
+            semantic += acceptances.findings(loaded.answers, loaded.document, as_of)
     if loaded.answers.data_quality.output_template:
         try:
             template.load_for(loaded)

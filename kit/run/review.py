@@ -15,8 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from kit.answers import acceptances, signoff
 from kit.answers import loading as answers_io
-from kit.answers import signoff
 from kit.findings import AnswersError
 from kit.paths import NOTEBOOKS
 
@@ -59,7 +59,9 @@ def start_review(
 ) -> int:
     try:
         loaded = answers_io.load(project)  # refuse a broken file here, with its located errors
-        problems = signoff.date_findings(loaded.answers, loaded.document, loaded.answers.project.as_of)
+        as_of = loaded.answers.project.as_of
+        problems = signoff.date_findings(loaded.answers, loaded.document, as_of)
+        problems += acceptances.findings(loaded.answers, loaded.document, as_of)
         if problems:
             raise AnswersError(problems)
     except AnswersError as exc:
@@ -67,7 +69,9 @@ def start_review(
         return 1
     chosen = port or free_port(DEFAULT_PORT if port is None else 0)  # --port 0: any free port
     token = os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)
-    env = {**os.environ, "WBK_REVIEW_PROJECT": str(loaded.project_dir), "JUPYTER_PREFER_ENV_PATH": "1"}
+    # Absolute: Voilà's kernel runs in the notebooks folder, where a relative path points nowhere.
+    project_dir = str(loaded.project_dir.resolve())
+    env = {**os.environ, "WBK_REVIEW_PROJECT": project_dir, "JUPYTER_PREFER_ENV_PATH": "1"}
     print(f"review page for {loaded.answers.project.name} ({loaded.document.path}):", flush=True)
     print(f"    http://{HOST}:{chosen}/?token={token}", flush=True)
     return serve(review_command(chosen, token, open_browser, voila_args or []), env)

@@ -68,7 +68,5 @@ def _where(text: str | None, table: ibis.Table) -> ibis.BooleanValue | None:
 
 def _shown(rule: Rule, params: BaseModel, table: ibis.Table) -> list[str]:
     """The dataset's first column (usually its id), then what the rule reads."""
-    read = list(rule.columns)
-    if rule.check == "expression":
-        read += expression.columns(params.sql)
+    read = list(rule.columns) + KINDS[rule.check].reads(params)
     return [c for c in dict.fromkeys([table.columns[0], *read]) if c in table.columns]

@@ -71,13 +71,13 @@ def _result(table: ibis.Table, c: Compiled, totals: dict[str, int], i: int) -> C
 def _counted(c: Compiled, checked: int, failed: int, examples: list[dict[str, Any]]) -> CheckResult:
     return CheckResult(
         c.rule.id,
-        "rule",
         checked,
         failed,
         c.rule.severity,
         c.rule.min_pass_rate,
         examples=examples,
         detail=c.detail,
+        judged=c.rule,
     )
 
 
@@ -107,13 +107,13 @@ def _error(c: Compiled, message: str) -> CheckResult:
     on = f" on {', '.join(c.rule.columns)}" if c.rule.columns else ""
     return CheckResult(
         c.rule.id,
-        "rule",
         0,
         0,
         c.rule.severity,
         c.rule.min_pass_rate,
         detail=c.detail,
         error=f"{c.rule.check}{on}: {message}",
+        judged=c.rule,
     )
 
 

@@ -1,7 +1,9 @@
 """The check kinds, as data. Each kind declares its parameters (a pydantic model, and so its JSON
 Schema), how many columns it reads, a one-line meaning rendered with the rule's own values, and
 either a row predicate (True = the row passes) or, for kinds that look at more than one row, a
-query of its failing rows. Adding a kind touches this table and its tests, nothing else.
+query of its failing rows, and what a failing row does, in words (the record's condition or
+blocker). Adding a kind touches this table and its tests, nothing else: a kind cannot ship
+without its sentence (tests/test_house.py walks the table).
 
 NULL semantics: a NULL value passes every kind but ``not_null`` (a missing value is counted once,
 by the rule written for it); a predicate that still comes out NULL counts as a failure, except for
@@ -167,10 +169,6 @@ def code(text: str) -> str:
 
 def _names(columns: list[str]) -> str:
     return phrases.listing(columns)
-
-
-def _a(word: str) -> str:
-    return f"{'an' if word[:1].lower() in 'aeio' else 'a'} {word}"
 
 
 def _one_of(values: list[Any]) -> str:
@@ -381,7 +379,7 @@ def _bounds(p: Between) -> str:
 def _fresh_meaning(cols, p, ctx):
     limit = temporal.cutoff(ctx.as_of, p.days, ctx.timezone)
     return (
-        f"{_a(cols[0])} no older than {phrases.plural(p.days, 'day')} before {ctx.as_of.isoformat()} 00:00 "
+        f"{phrases.a(cols[0])} no older than {phrases.plural(p.days, 'day')} before {ctx.as_of.isoformat()} 00:00 "
         f"{ctx.timezone}: on or after {limit.stated()}"
     )
 
@@ -401,13 +399,65 @@ def _row_count_meaning(cols, p, ctx):
     )
 
 
+# --- failures: what a failing row does, a verb agreeing with the failing count and the rest ----
+# "37 of 3,013 claims (1.2 %) have | an incident_date older than 365 days before 2026-11-24"
+
+LONGEST_VALUE_LIST = 6  # longer allowed-value lists are counted, not spelled out
+
+
+def _values(values: list[Any]) -> str:
+    if len(values) > LONGEST_VALUE_LIST:
+        return f"the {phrases.plural(len(values), 'allowed value')}"
+    return phrases.listing([str(v) for v in values], "or")
+
+
+def _range(p: Between) -> str:
+    if p.min is not None and p.max is not None:
+        return f"from {phrases.number(p.min)} to {phrases.number(p.max)}"
+    return (
+        f"of at least {phrases.number(p.min)}" if p.min is not None else f"of at most {phrases.number(p.max)}"
+    )
+
+
+def _fresh_failure(cols, p, ctx, noun):
+    return "have", f"{phrases.a(cols[0])} older than {phrases.days(p.days)} before {phrases.date(ctx.as_of)}"
+
+
+def _compare_failure(cols, p, ctx, noun):
+    right = cols[1] if len(cols) == 2 else repr(p.value) if isinstance(p.value, str) else str(p.value)
+    return "fail", f"{cols[0]} {p.op} {right}"
+
+
+def _row_count_failure(cols, p, ctx, noun):
+    if p.min is not None and p.max is not None:
+        size = f"from {phrases.number(p.min)} to {phrases.plural(p.max, noun)}"
+    else:
+        size = (
+            f"at least {phrases.plural(p.min, noun)}"
+            if p.min is not None
+            else f"at most {phrases.plural(p.max, noun)}"
+        )
+    return "fail", f"the size required of the dataset: {size}"
+
+
 @dataclass(frozen=True)
 class Kind:
     params: type[BaseModel]
     columns: tuple[int, int | None]  # at least, at most (None: any number)
     meaning: Callable[[list[str], Any, Context], str]
+    # failure(columns, params, ctx, noun) -> (verb, rest): the verb agrees with the failing count
+    # (kit.phrases.verb), the rest uses the rule's values, the row noun and ctx.as_of (the run's day).
+    failure: Callable[[list[str], Any, Context, str], tuple[str, str]]
     passes: Callable[..., ibis.BooleanValue] | None = None  # row-level: True = the row passes
     failing: Callable[..., Failing] | None = None  # set-level: a query of its own
+    reads: Callable[[Any], list[str]] = lambda params: []  # columns read beyond ``columns``
+    # A rule of this kind as a user writes it, (columns, params): what `wbk kinds` and step 2 show.
+    example: tuple[tuple[str, ...], dict[str, Any]] = ((), {})
+
+    def example_meaning(self, as_of: dt.date = dt.date(2026, 11, 1)) -> str:
+        """The meaning of the example rule: "a unit that is one of mg/dL or mmol/L"."""
+        columns, params = self.example
+        return self.meaning(list(columns), self.params.model_validate(params), Context(as_of))
 
 
 KINDS: dict[str, Kind] = {
@@ -415,7 +465,9 @@ KINDS: dict[str, Kind] = {
         NoParams,
         (1, None),
         lambda c, p, x: f"{_names(c)} {'has' if len(c) == 1 else 'have'} a value",
+        lambda c, p, x, noun: ("have", f"no value in {phrases.listing(c, 'or')}"),
         passes=_not_null,
+        example=(("unit",), {}),
     ),
     "unique": Kind(
         NoParams,
@@ -423,33 +475,83 @@ KINDS: dict[str, Kind] = {
         lambda c, p, x: (
             f"each {c[0]} occurs once" if len(c) == 1 else f"each combination of {_names(c)} occurs once"
         ),
+        lambda c, p, x, noun: ("repeat", f"the {_names(c)} of an earlier {noun}"),
         failing=_unique,
+        example=(("result_id",), {}),
     ),
-    "in_set": Kind(InSet, (1, 1), lambda c, p, x: f"{_a(c[0])} that is {_one_of(p.values)}", passes=_in_set),
+    "in_set": Kind(
+        InSet,
+        (1, 1),
+        lambda c, p, x: f"{phrases.a(c[0])} that is {_one_of(p.values)}",
+        lambda c, p, x, noun: ("have", f"{phrases.a(c[0])} other than {_values(p.values)}"),
+        passes=_in_set,
+        example=(("unit",), {"values": ["mg/dL", "mmol/L"]}),
+    ),
     "between": Kind(
-        Between, (1, 1), lambda c, p, x: f"{_a(c[0])} that is a number {_bounds(p)}", passes=_between
+        Between,
+        (1, 1),
+        lambda c, p, x: f"{phrases.a(c[0])} that is a number {_bounds(p)}",
+        lambda c, p, x, noun: ("have", f"{phrases.a(c[0])} that is not a number {_range(p)}"),
+        passes=_between,
+        example=(("value",), {"min": 0, "max": 1000}),
     ),
     "matches": Kind(
-        Matches, (1, 1), lambda c, p, x: f"{_a(c[0])} matching {code(p.pattern)} in full", passes=_matches
+        Matches,
+        (1, 1),
+        lambda c, p, x: f"{phrases.a(c[0])} matching {code(p.pattern)} in full",
+        lambda c, p, x, noun: ("have", f"{phrases.a(c[0])} that does not match {p.pattern}"),
+        passes=_matches,
+        example=(("test_code",), {"pattern": r"\d+-\d"}),
     ),
-    "fresh_within": Kind(FreshWithin, (1, 1), _fresh_meaning, passes=_fresh_within),
+    "fresh_within": Kind(
+        FreshWithin,
+        (1, 1),
+        _fresh_meaning,
+        _fresh_failure,
+        passes=_fresh_within,
+        example=(("collected_on",), {"days": 365}),
+    ),
     "consistent_flag": Kind(
         FlagLetters,
         (4, 4),
         lambda c, p, x: (
             f"{c[0]} agrees with {c[1]} against {c[2]}-{c[3]}: {p.low} below, {p.normal} within, {p.high} above"
         ),
+        lambda c, p, x, noun: ("have", f"{phrases.a(c[0])} that disagrees with {c[1]} against {c[2]}-{c[3]}"),
         passes=_consistent_flag,
+        example=(("flag", "value", "range_low", "range_high"), {}),
     ),
-    "compare": Kind(Compare, (1, 2), _compare_meaning, passes=_compare),
+    "compare": Kind(
+        Compare,
+        (1, 2),
+        _compare_meaning,
+        _compare_failure,
+        passes=_compare,
+        example=(("reported_date", "incident_date"), {"op": ">="}),
+    ),
     "references": Kind(
         References,
         (1, 1),
         lambda c, p, x: f"every {c[0]} exists in {p.dataset}.{p.column}",
+        lambda c, p, x, noun: ("have", f"{phrases.a(c[0])} found nowhere in {p.dataset}.{p.column}"),
         failing=_references,
+        example=(("patient_id",), {"dataset": "patients", "column": "id"}),
     ),
-    "row_count": Kind(RowCount, (0, 0), _row_count_meaning, failing=_row_count),
+    "row_count": Kind(
+        RowCount,
+        (0, 0),
+        _row_count_meaning,
+        _row_count_failure,
+        failing=_row_count,
+        example=((), {"min": 100}),
+    ),
     "expression": Kind(
-        Expression, (0, None), lambda c, p, x: f"rows satisfy {code(p.sql)}", passes=_expression
+        Expression,
+        (0, None),
+        lambda c, p, x: f"rows satisfy {code(p.sql)}",
+        lambda c, p, x, noun: ("fail", p.sql),
+        passes=_expression,
+        reads=lambda p: expression.columns(p.sql),
+        example=((), {"sql": "amount > 0 OR status = 'void'"}),
     ),
 }

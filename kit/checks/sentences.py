@@ -1,4 +1,5 @@
-"""What a check measured, against what the answers require, in the project's own words.
+"""What a check measured, against what the answers require, in the project's own words: each
+family's sentence (kit.checks.families names it in the family's table entry).
 
 Every condition and blocker of the record is one of these sentences: the number that failed, the
 total it failed out of, and the requirement, e.g. "37 of 3,013 claims (1.2 %) have an
@@ -10,67 +11,18 @@ the project's words, not the kit's.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 from kit import phrases as say
-from kit.answers.schema import Answers, Rule
+from kit.answers.schema import Answers, Rule, Source
 from kit.checks.bias import BiasResult
+from kit.checks.engine.kinds import KINDS, Context
 from kit.checks.result import CheckResult
 from kit.checks.sources import FRESHNESS_TOLERANCE_DAYS, AuditStatus, SourceStatus
-from kit.decide.evidence import Evidence
 
 DEFAULT_ROW_NOUN = "row"
 DEFAULT_OUTPUT_NOUN = "generated output"
 SOURCE_REQUIREMENTS = 4  # licence allowed, verified, fresh within its SLA, accessible
-LONGEST_VALUE_LIST = 6  # longer allowed-value lists are counted, not spelled out
 
-
-def _cols(rule: Rule, conjunction: str = "and") -> str:
-    return say.listing(list(rule.columns), conjunction)
-
-
-def _values(values: list) -> str:
-    if len(values) > LONGEST_VALUE_LIST:
-        return f"the {say.plural(len(values), 'allowed value')}"
-    return say.listing([str(v) for v in values], "or")
-
-
-def _range(params: dict) -> str:
-    low, high = params.get("min"), params.get("max")
-    if low is not None and high is not None:
-        return f"from {say.number(low)} to {say.number(high)}"
-    return f"of at least {say.number(low)}" if low is not None else f"of at most {say.number(high)}"
-
-
-# What a failing row does, per rule kind: a verb (agreeing with the count) and the rest.
-RULE_FAILURES: dict[str, tuple[str, Callable[[Rule, str, dt.date], str]]] = {
-    "not_null": ("have", lambda r, noun, as_of: f"no value in {_cols(r, 'or')}"),
-    "unique": ("repeat", lambda r, noun, as_of: f"the {_cols(r)} of an earlier {noun}"),
-    "in_set": (
-        "have",
-        lambda r, noun, as_of: f"{say.a(r.columns[0])} other than {_values(r.params.get('values', []))}",
-    ),
-    "between": (
-        "have",
-        lambda r, noun, as_of: f"{say.a(r.columns[0])} that is not a number {_range(r.params)}",
-    ),
-    "matches": (
-        "have",
-        lambda r, noun, as_of: f"{say.a(r.columns[0])} that does not match {r.params.get('pattern')}",
-    ),
-    "fresh_within": (
-        "have",
-        lambda r, noun, as_of: (
-            f"{say.a(r.columns[0])} older than {say.days(r.params.get('days', 0))} before {say.date(as_of)}"
-        ),
-    ),
-    "consistent_flag": (
-        "have",
-        lambda r, noun, as_of: (
-            f"{say.a(r.columns[0])} that disagrees with {r.columns[1]} against {r.columns[2]}-{r.columns[3]}"
-        ),
-    ),
-}
 
 # What a failing generated output does, per output check: a verb and the rest; {input} is the
 # noun of the input record it was made from.
@@ -101,10 +53,14 @@ def _counted(check: CheckResult, noun: str, verb: str, rest: str) -> str:
     return f"{counted} {say.verb(check.failed, verb)} {rest}; allowed: {say.tolerance(check.min_pass_rate)}"
 
 
-def rule_sentence(check: CheckResult, rule: Rule, answers: Answers) -> str:
+def rule_sentence(check: CheckResult, rule: Rule, answers: Answers, as_of: dt.date) -> str:
+    """The rule's kind says what its failing rows do, with the rule's values, the source's row
+    noun and ``as_of``, the run's date (--as-of), the day the rule was judged on."""
     noun = row_noun(answers, rule.dataset)
-    verb, describe = RULE_FAILURES.get(rule.check, ("fail", lambda r, n, d: f"the {r.check} check"))
-    return _counted(check, noun, verb, describe(rule, noun, answers.project.as_of))
+    kind = KINDS[rule.check]
+    ctx = Context(as_of, answers.project.timezone)
+    verb, rest = kind.failure(list(rule.columns), kind.params.model_validate(rule.params), ctx, noun)
+    return _counted(check, noun, verb, rest)
 
 
 def output_sentence(check: CheckResult, answers: Answers) -> str:
@@ -166,54 +122,38 @@ def bias_sentence(measure: BiasResult, noun: str) -> str:
     )
 
 
-# --- one sentence per check, by family ----------------------------------------------------------
+# --- one sentence per check, by family: (check, answers, the run's date) -> sentence -----------
 
 
-def _of_rule(ev: Evidence, check: CheckResult) -> str:
-    rule = next(r for r in ev.answers.data_quality.rules if r.id == check.id)
-    return rule_sentence(check, rule, ev.answers)
+def of_rule(check: CheckResult, answers: Answers, as_of: dt.date) -> str:
+    return rule_sentence(check, check.judged, answers, as_of)
 
 
-def _of_output(ev: Evidence, check: CheckResult) -> str:
-    return output_sentence(check, ev.answers)
+def of_output(check: CheckResult, answers: Answers, as_of: dt.date) -> str:
+    return output_sentence(check, answers)
 
 
-def _of_source(ev: Evidence, check: CheckResult) -> str:
-    if check.id.startswith("freshness."):  # measured against declared: the detail says both
+def of_source(check: CheckResult, answers: Answers, as_of: dt.date) -> str:
+    if isinstance(check.judged, Source):  # its freshness, measured against declared: the detail says both
         return f"{check.id}: {check.detail}; allowed: {say.plural(FRESHNESS_TOLERANCE_DAYS, 'day')} apart"
-    status = next(s for s in ev.sources if f"source.{s.id}" == check.id)
-    return source_sentence(status, ev.answers.problem_boundaries.legal.allowed_licences, ev.as_of)
+    return source_sentence(check.judged, answers.problem_boundaries.legal.allowed_licences, as_of)
 
 
-def _of_audit(ev: Evidence, check: CheckResult) -> str:
-    return audit_sentence(next(a for a in ev.audits if f"audit.{a.id}" == check.id), ev.as_of)
+def of_audit(check: CheckResult, answers: Answers, as_of: dt.date) -> str:
+    return audit_sentence(check.judged, as_of)
 
 
-def _of_bias(ev: Evidence, check: CheckResult) -> str:
-    measure = next(b for b in ev.bias_measures if f"bias.{b.id}" == check.id)
-    declared = next(b for b in ev.answers.data_strategy.maintenance.bias_checks if b.id == measure.id)
-    return bias_sentence(measure, row_noun(ev.answers, declared.dataset))
+def of_bias(check: CheckResult, answers: Answers, as_of: dt.date) -> str:
+    measure = check.judged
+    declared = next(b for b in answers.data_strategy.maintenance.bias_checks if b.id == measure.id)
+    return bias_sentence(measure, row_noun(answers, declared.dataset))
 
 
-def _of_drift(ev: Evidence, check: CheckResult) -> str:
+def of_drift(check: CheckResult, answers: Answers, as_of: dt.date) -> str:
     return f"{check.id}: {check.detail}"  # each comparison states its threshold
 
 
-SENTENCES: dict[str, Callable[[Evidence, CheckResult], str]] = {
-    "rule": _of_rule,
-    "output": _of_output,
-    "source": _of_source,
-    "audit": _of_audit,
-    "bias": _of_bias,
-    "drift": _of_drift,
-}
-
-
-def sentence(ev: Evidence, check: CheckResult) -> str:
-    """What the check measured against what the answers require; a family without a sentence of
-    its own (one added later) still says how many of how many failed."""
-    of_family = SENTENCES.get(check.family)
-    if of_family is not None:
-        return of_family(ev, check)
+def of_items(check: CheckResult, answers: Answers, as_of: dt.date) -> str:
+    """A family without a sentence of its own still says how many of how many failed."""
     counted = say.of(check.failed, check.checked, "item")
     return f"{check.id}: {counted} {say.verb(check.failed, 'fail')}; allowed: {say.tolerance(check.min_pass_rate)}"
