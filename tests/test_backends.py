@@ -876,3 +876,26 @@ def test_failures_on_postgres_as_files_and_as_tables_of_a_schema(
             listed = len(con.execute(written[rule]["sql"]).fetchall())  # the SQL as shown, run as is
             assert stored == listed == counted[rule] == want, rule
     assert not list((tmp_path / "tables").glob("*.parquet"))
+
+
+@pytest.mark.spark
+@pytest.mark.timeout(600)  # a Spark session starts, on a shared machine
+def test_failures_on_spark_are_exactly_the_failing_rows(on_duckdb, spark_session, tmp_path):
+    import pyarrow.parquet as pq
+
+    project, planted = every_kind_project(tmp_path)
+    for name, table in tables_as_duckdb_reads_them(project).items():
+        parquet_file = tmp_path / f"{name}.parquet"
+        pq.write_table(table, parquet_file)
+        spark_session.read.parquet(str(parquet_file)).write.mode("overwrite").saveAsTable(name)
+    point_at(project, "lake")
+    write_connections(project, "lake: {backend: pyspark}\n")
+    before = files_of(project)
+    counted, written = failures_written(project, tmp_path / "failures")
+    for rule, want in expected_failing(planted).items():
+        assert written[rule]["backend"] == "pyspark", rule
+        assert parquet(tmp_path / "failures" / written[rule]["file"]) == [(want,)], rule
+        assert counted[rule] == written[rule]["rows"] == want, rule
+        listed = spark_session.sql(written[rule]["sql"]).count()  # the SQL the record shows, on Spark
+        assert listed == want, rule
+    assert files_of(project) == before  # nothing Spark writes lands in the project folder
