@@ -18,6 +18,7 @@ from kit.answers.schema import STEP_KEYS
 from kit.checks import families
 from kit.checks.drift import describe as drift_text
 from kit.checks.drift import stayed_put
+from kit.checks.profile import EXACT_DISTINCT_LIMIT
 from kit.checks.result import CheckResult
 from kit.decide import actions
 from kit.decide.decision import decide, four_questions
@@ -104,11 +105,24 @@ def legal_register(ev: Evidence) -> Block:
     return Block(render.render("legal.html.j2", sources=ev.sources, risks=risks, issues=issues))
 
 
+def audit_problems(ev: Evidence) -> dict[str, list[str]]:
+    """Source id -> its overdue audits in words: a source whose audit is overdue never reads as
+    having no problems."""
+    out: dict[str, list[str]] = {}
+    for audit, status in zip(ev.answers.data_strategy.maintenance.audits, ev.audits, strict=True):
+        if audit.source and status.overdue:
+            out.setdefault(audit.source, []).append(
+                f"audit {audit.id} ({audit.name}) is {phrases.plural(status.overdue_days, 'day')} overdue"
+            )
+    return out
+
+
 def sources(ev: Evidence) -> Block:
     return Block(
         render.render(
             "sources.html.j2",
             sources=ev.sources,
+            audit_problems=audit_problems(ev),
             as_of=ev.as_of,
             chart=charts.source_ages("chart-source-age", ev.sources),
         )
@@ -187,7 +201,14 @@ def owner(ev: Evidence, item: links.Linked) -> str:
 
 
 def profiles(ev: Evidence) -> Block:
-    return Block(render.render("profiles.html.j2", profiles=list(ev.profiles.values()), phrases=phrases))
+    return Block(
+        render.render(
+            "profiles.html.j2",
+            profiles=list(ev.profiles.values()),
+            phrases=phrases,
+            exact_limit=EXACT_DISTINCT_LIMIT,
+        )
+    )
 
 
 def since_last_record(ev: Evidence) -> Block:
@@ -238,6 +259,7 @@ def record_data(ev: Evidence) -> dict[str, Any]:
             "as_of": ev.as_of.isoformat(),
             **outcome.as_dict(),
             "path_to_go": actions.path_to_go(ev, outcome),
+            "next_review": next_review(ev),
             "verdict": ev.verdict.label,
             "verdict_id": ev.verdict.id,
             "temperature": ev.verdict.temperature,
@@ -249,6 +271,13 @@ def record_data(ev: Evidence) -> dict[str, Any]:
             "frameworks": frameworks_data(ev),
         }
     )
+
+
+def next_review(ev: Evidence) -> dict[str, str]:
+    """When the record is next reviewed and by whom (the calendar's record-review event)."""
+    a = ev.answers
+    day = ev.as_of + dt.timedelta(days=a.data_strategy.monitoring.review_every_days)
+    return {"date": day.isoformat(), "owner": a.project.owner}
 
 
 def frameworks_data(ev: Evidence) -> list[dict[str, Any]]:

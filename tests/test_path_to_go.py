@@ -98,3 +98,15 @@ def test_the_path_to_go_is_on_the_first_screen_and_links_to_every_action(
         row = " ".join(page.locator(f"#action-{action['id']}").inner_text().split())
         assert action["due"] in row
     page.close()
+
+
+@pytest.mark.notebook
+def test_the_header_says_what_the_dates_mean_and_when_the_next_review_is(built: Path) -> None:
+    data = raw("job_adverts")
+    review = data["project"]["as_of"] + dt.timedelta(days=90)  # monitoring.review_every_days default
+    rec = record(built, "job_adverts")
+    assert rec["next_review"] == {"date": review.isoformat(), "owner": data["project"]["owner"]}
+    html = " ".join((built / "job_adverts" / "record.html").read_text(encoding="utf-8").split())
+    assert f"Next review:</b> {review} by {data['project']['owner']}" in html
+    assert "measured from the as-of date; executed is when the kit ran the checks" in html
+    assert "The record opens with step 4" in html

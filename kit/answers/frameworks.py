@@ -14,11 +14,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from kit.answers import yamlfile
 from kit.answers.schema import Answers
-from kit.findings import AnswersError, Finding, format_path, parse_path
+from kit.findings import AnswersError, Finding, did_you_mean, format_path, parse_path
 from kit.paths import TEMPLATES
 
 FRAMEWORKS = TEMPLATES / "frameworks"
@@ -41,7 +41,19 @@ def _answer_path(path: str) -> str:
     return path
 
 
+DOMAINS: tuple[str, ...] = (
+    Answers.model_fields["project"].annotation.model_fields["domain"].annotation.__args__
+)
+
+
+def _domain(domain: str) -> str:
+    if domain not in DOMAINS:
+        raise ValueError(f"unknown domain {domain!r}" + did_you_mean(domain, DOMAINS, list_known=True))
+    return domain
+
+
 AnswerPath = Annotated[str, AfterValidator(_answer_path)]
+Domain = Annotated[str, AfterValidator(_domain)]
 
 
 class Evidence(Strict):
@@ -69,22 +81,10 @@ class Framework(Strict):
     )
     source: Source
     selection: str = Field(min_length=1, description="which items are listed, and why")
-    suggested_for: list[str] = Field(default_factory=list, description="domains whose starter suggests it")
+    suggested_for: list[Domain] = Field(
+        default_factory=list, description="domains whose projects are reminded to name it (wbk validate)"
+    )
     items: list[Item] = Field(min_length=1)
-
-    @field_validator("suggested_for")
-    @classmethod
-    def _domains(cls, domains: list[str]) -> list[str]:
-        known = DOMAINS
-        for domain in domains:
-            if domain not in known:
-                raise ValueError(f"unknown domain {domain!r}; known: {', '.join(known)}")
-        return domains
-
-
-DOMAINS: tuple[str, ...] = (
-    Answers.model_fields["project"].annotation.model_fields["domain"].annotation.__args__
-)
 
 
 def answer_path_exists(path: str) -> bool:

@@ -249,6 +249,11 @@ def check_references(answers: Answers, document: yamlfile.Document) -> list[Find
                 ("data_strategy", "maintenance", "source_monitoring", i, "source"),
                 f"no source with id {monitor.source!r}",
             )
+    for i, audit in enumerate(ds.maintenance.audits):
+        if audit.source and audit.source not in sources:
+            add(
+                ("data_strategy", "maintenance", "audits", i, "source"), f"no source with id {audit.source!r}"
+            )
     if dq.generated_outputs and dq.generated_outputs.input_dataset not in sources:
         add(
             ("data_quality", "generated_outputs", "input_dataset"),

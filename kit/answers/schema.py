@@ -390,6 +390,9 @@ class Audit(Part):
     cadence_days: int = Field(ge=1, json_schema_extra={"x-importance": "required"})
     owner: Text = required("")
     last_done: dt.date | None = recommended()
+    source: Ident | None = optional(
+        description="Id of the source this audit reviews: the source inventory shows the audit's state"
+    )
 
 
 class SourceMonitor(Part):

@@ -52,7 +52,7 @@ def owner(ev, evidence: str) -> str:
     """The member whose sign-off it is; the owner the check's family names (a rule's, else its
     source's; a source's, an audit's or a bias check's); else the project's owner."""
     a = ev.answers
-    if found := TEAM_MEMBER.fullmatch(evidence):
+    if found := TEAM_MEMBER.match(evidence):  # its sign-off: data_quality.validation_team[i].sign_off
         member = a.data_quality.validation_team[int(found.group(1))]
         return f"{member.role} ({member.person})"
     check = next((c for c in ev.checks if c.id == evidence), None)

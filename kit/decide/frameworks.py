@@ -34,13 +34,14 @@ from kit.checks.families import FAMILIES
 from kit.findings import AnswersError, Finding, did_you_mean, parse_path
 
 Status = Literal["checks_fail", "evidenced", "answered", "guarded", "not_addressed"]
-# In the order a reader counts them on the first screen; the words say "evidence for", never "compliant".
-STATUS_WORDS: dict[str, str] = {
-    "evidenced": "evidenced by checks",
-    "checks_fail": "whose checks fail",
-    "answered": "answered",
-    "guarded": "guarded by people",
-    "not_addressed": "not addressed",
+# Each status as the coverage table labels it and as the summary line counts it, in the order a
+# reader counts them; the words say "evidence for", never "compliant".
+STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "evidenced": ("Evidenced by checks", "evidenced by checks"),
+    "checks_fail": ("Checks fail", "whose checks fail"),
+    "answered": ("Answered, not checked", "answered"),
+    "guarded": ("Guarded by people", "guarded by people"),
+    "not_addressed": ("Not addressed", "not addressed"),
 }
 RAN = ("pass", "warn", "fail")  # a check with one of these statuses ran; "error" did not
 DISCLAIMER = (
@@ -61,7 +62,7 @@ class CheckRef(Strict):
 
 
 class PersonRef(Strict):
-    kind: Literal["role", "audit"]
+    guard: Literal["role", "audit"] = Field(description="a validation-team member, or an audit of the plan")
     name: str = Field(description="the member's role or the audit's name")
     who: str = Field(description="the member, or the audit's owner")
     state: str = Field(description="the sign-off's state at as_of, or when the audit was last done")
@@ -228,7 +229,7 @@ def _members(keywords: list[str], answers: Answers, sign_offs: list[Mapping[str,
     states = {(s["role"], s["person"]): s.get("state", "") for s in sign_offs}
     return [
         PersonRef(
-            kind="role",
+            guard="role",
             name=m.role,
             who=m.person,
             state=states.get((m.role, m.person), m.sign_off.decision),
@@ -242,7 +243,7 @@ def _members(keywords: list[str], answers: Answers, sign_offs: list[Mapping[str,
 def _audits(keywords: list[str], answers: Answers) -> list[PersonRef]:
     return [
         PersonRef(
-            kind="audit",
+            guard="audit",
             name=a.name,
             who=a.owner,
             state=f"last done {a.last_done.isoformat()}" if a.last_done else "never done",
@@ -264,7 +265,7 @@ def summary_line(fc: FrameworkCoverage) -> str:
     if not shown:
         return f"{fc.title}, {fc.scope}: no items"
     (first, n), rest = shown[0], shown[1:]
-    head = f"{phrases.number(n)} of {phrases.plural(len(fc.items), 'item')} {STATUS_WORDS[first]}"
+    head = f"{phrases.number(n)} of {phrases.plural(len(fc.items), 'item')} {STATUS_WORDS[first][1]}"
     return f"{fc.title}, {fc.scope}: " + ", ".join(
-        [head] + [f"{phrases.number(k)} {STATUS_WORDS[s]}" for s, k in rest]
+        [head] + [f"{phrases.number(k)} {STATUS_WORDS[s][1]}" for s, k in rest]
     )

@@ -20,20 +20,6 @@ from kit.record import links, render
 
 COVERAGE_FILE = "coverage.json"
 RECORD_HTML = "record.html"
-STATUS_LABELS = {
-    "evidenced": "Evidenced by checks",
-    "checks_fail": "Checks fail",
-    "answered": "Answered, not checked",
-    "guarded": "Guarded by people",
-    "not_addressed": "Not addressed",
-}
-assert set(STATUS_LABELS) == set(STATUS_WORDS)
-
-
-def _member_or_answer(path: str) -> str:
-    """A validation-team member's card in the team section, else the answer's row."""
-    found = links.target(path, {})
-    return found.anchor if found.kind == "team" else links.answer_anchor(path)
 
 
 def linked(fc: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -41,11 +27,12 @@ def linked(fc: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [
         {
             **item,
-            "label": STATUS_LABELS[item["status"]],
+            "label": STATUS_WORDS[item["status"]][0],
             "checks": [{**c, "anchor": links.check_anchor(c["id"])} for c in item["checks"]],
             "not_run": [{**c, "anchor": links.check_anchor(c["id"])} for c in item.get("not_run", [])],
             "answers": [{"path": p, "anchor": links.answer_anchor(p)} for p in item["answers"]],
-            "people": [{**p, "anchor": _member_or_answer(p["path"])} for p in item["people"]],
+            # a member links to their row of the team section, an audit to its answer row
+            "people": [{**p, "anchor": links.target(p["path"], {}).anchor} for p in item["people"]],
         }
         for item in fc["items"]
     ]
@@ -125,7 +112,7 @@ def _links(row: Mapping[str, Any]) -> list[Link]:
         ]
         + [Link(kind="answer", id=a["path"], href=href + a["anchor"]) for a in row["answers"]]
         + [
-            Link(kind=p["kind"], id=p["path"], status=p["state"], href=href + p["anchor"])
+            Link(kind=p["guard"], id=p["path"], status=p["state"], href=href + p["anchor"])
             for p in row["people"]
         ]
     )

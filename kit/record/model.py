@@ -69,6 +69,11 @@ class AcceptanceState(Strict):
     verified: bool = Field(description="written by wbk review with the digest of the evidence accepted")
 
 
+class NextReview(Strict):
+    date: dt.date = Field(description="as_of + data_strategy.monitoring.review_every_days")
+    owner: str = Field(description="the project's owner, who re-runs and reviews the record")
+
+
 class PathToGo(Strict):
     fix_within_days: int
     actions: list[Action] = Field(description="open actions, overdue first, then by due date")
@@ -166,6 +171,7 @@ class Body(Strict):
     accepted: list[Item] = Field(default_factory=list, description="conditions whose acceptance holds")
     acceptances: list[AcceptanceState] = Field(default_factory=list)
     path_to_go: PathToGo | None = None
+    next_review: NextReview | None = None
     verdict: str = Field(description="label of the rubric's verdict")
     verdict_id: str
     temperature: float
@@ -198,6 +204,7 @@ class Record(Strict):
     accepted: list[Item] = Field(default_factory=list)
     acceptances: list[AcceptanceState] = Field(default_factory=list)
     path_to_go: PathToGo | None = None
+    next_review: NextReview | None = None
     verdict: str | None = None
     verdict_id: str | None = None
     temperature: float | None = None

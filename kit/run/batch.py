@@ -160,13 +160,19 @@ def _answers_data(project: Path) -> dict[str, Any]:
         return {}
 
 
+def _next_review(rec: dict[str, Any]) -> str:
+    review = rec.get("next_review")
+    return f"{review['date']} by {review['owner']}" if review else ""
+
+
 def _facts(job: Job, rec: dict[str, Any]) -> list[tuple[str, str]]:
     prov = rec["provenance"]
     facts = [
         ("Project", rec.get("project") or job.name),
         ("Decision", rec.get("decision") or "none: the run failed"),
-        ("Evaluated as of", rec.get("as_of") or str(job.parameters.get("as_of") or "")),
+        ("As of", rec.get("as_of") or str(job.parameters.get("as_of") or "")),
         ("Executed", prov["executed_at"]),
+        ("Next review", _next_review(rec)),
         ("Kit version", prov["kit_version"]),
         ("Answers schema version", str(prov["schema_version"])),
         ("Answers SHA-256", prov["answers_sha256"][:16] + "…"),
