@@ -73,7 +73,7 @@ def test_validate_reports_schema_and_semantic_errors_at_once_sorted_by_line(tmp_
             "data_quality.rules[2].columns": ["lang"],  # semantic: a column the sample lacks
         },
     )
-    assert main(["validate", str(project)]) == 1
+    assert main(["validate", str(project)]) == 2  # invalid answers
     lines = capsys.readouterr().out.strip().splitlines()
     found = [LOCATED.match(line) for line in lines[:-1]]
     assert all(found), lines
@@ -348,7 +348,7 @@ def built(tmp_path_factory) -> tuple[Path, str]:
         text=True,
         timeout=600,
     )
-    assert run.returncode == 1, run.stderr  # the broken project fails, the examples do not
+    assert run.returncode == 2, run.stderr  # the broken project is invalid, the examples are not
     return base / "out", run.stdout
 
 

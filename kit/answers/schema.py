@@ -191,6 +191,11 @@ class Source(Part):
     row_noun: MaybeText = optional(
         description="What one row of the sample is, singular (e.g. claim): the record counts rows in it"
     )
+    sensitive: list[str] = listing(
+        "Columns whose values never appear in a record (e-mail, name, patient id): examples show a "
+        "hash prefix, profiles no values, failure files leave them out unless --include-sensitive",
+        importance="optional",
+    )
 
 
 class DataAvailability(Part):

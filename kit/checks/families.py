@@ -266,7 +266,8 @@ def family(name: str) -> Family:
 def declaration_findings(loaded) -> list[Finding]:
     """What the families find wrong in the answers before anything runs (each family's own
     declarations), and unacceptable outputs caught by a check that does not exist."""
-    return [f for family in FAMILIES for f in family.declarations(loaded)] + _catcher_findings(loaded)
+    found = [f for family in FAMILIES for f in family.declarations(loaded)] + _catcher_findings(loaded)
+    return list(dict.fromkeys(found))  # a connection that cannot open is one finding, not one per source
 
 
 def _catcher_findings(loaded) -> list[Finding]:

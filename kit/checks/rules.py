@@ -22,7 +22,7 @@ import pyarrow as pa
 from pydantic import ValidationError
 
 from kit.answers.schema import Rule, Source
-from kit.checks.engine import datasets, joined
+from kit.checks.engine import datasets, joined, masking
 from kit.checks.engine.compile import Compiled, compile_rule
 from kit.checks.engine.count import count
 from kit.checks.engine.kinds import KINDS, Context, RuleError
@@ -217,7 +217,7 @@ def _open(source: Source, index: int, project_dir: Path, backend, result: Plan, 
             add((*loc, field_name), str(exc))
         return
     except AnswersError as exc:  # a connection's own located findings (connections.yaml, name)
-        result.findings.extend(exc.findings)
+        result.findings.extend(f for f in exc.findings if f not in result.findings)  # once per connection
         return
     except Exception as exc:  # a backend's error, e.g. an unknown table
         add((*loc, field_name), datasets.first_line(exc))
@@ -239,6 +239,22 @@ class RulesReport:
     findings: list[Finding]
 
 
+def sensitive_columns(answers, rule: Rule) -> set[str]:
+    """The columns a rule's examples may show that a source marks sensitive: its own dataset's, a
+    joined dataset's as <dataset>.<column>, and the input row's as input.<column> on outputs."""
+    marked = {s.id: s.sensitive for s in answers.problem_boundaries.data.sources}
+    hidden = set(marked.get(rule.dataset, []))
+    for join in rule.join:
+        hidden |= {f"{join.dataset}.{c}" for c in marked.get(join.dataset, [])}
+    outputs = answers.data_quality.generated_outputs
+    if outputs and rule.dataset == outputs.id:
+        source = outputs.input.dataset if outputs.input else outputs.input_dataset
+        hidden |= {f"input.{c}" for c in marked.get(source, [])}
+        for join in outputs.joins:
+            hidden |= {f"{join.dataset}.{c}" for c in marked.get(join.dataset, [])}
+    return hidden
+
+
 def run(loaded, as_of: dt.date | None = None, backend=None) -> RulesReport:
     """Run every rule of a loaded project where its source's data lives, as of the run's date
     (the answers' project.as_of when not given)."""
@@ -257,8 +273,10 @@ def run(loaded, as_of: dt.date | None = None, backend=None) -> RulesReport:
         table = prepared.with_joins[key].table if key in prepared.with_joins else prepared.tables[key]
         counted = count(table, [prepared.compiled[i] for i in indices])
         note = _ambiguity(prepared.with_joins.get(key))
-        for result in counted:
+        for i, result in zip(indices, counted, strict=True):
             result.detail += note
+            # a sensitive column's values never leave the engine as they are
+            result.examples = masking.mask_rows(result.examples, sensitive_columns(loaded.answers, rules[i]))
         results.update(zip(indices, counted, strict=True))
     return RulesReport([results[i] for i in range(len(rules))], prepared.findings)
 

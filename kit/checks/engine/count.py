@@ -91,7 +91,9 @@ def _counted_examples(c: Compiled) -> tuple[int, list[dict[str, Any]]]:
     """The failing count and up to MAX_EXAMPLES examples of a set-level rule, in one query."""
     table = c.failing.examples
     shown = [col for col in c.shown if col in table.columns] + list(c.failing.measured)
-    fetched = rows(table.select(*shown, **{TOTAL: c.failing.total(table)}).limit(MAX_EXAMPLES))
+    total = table.aggregate(**{TOTAL: c.failing.total(table)})  # one row: a broadcast, never a window
+    ordered = [col for col in shown if col in table.columns]
+    fetched = rows(table.select(*shown).limit(MAX_EXAMPLES).cross_join(total).order_by(*ordered))
     failed = int(fetched[0][TOTAL] or 0) if fetched else 0
     return failed, [{k: _plain(v) for k, v in row.items() if k != TOTAL} for row in fetched]
 

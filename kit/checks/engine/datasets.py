@@ -52,13 +52,6 @@ def _columnar_dir() -> Path:
     return folder
 
 
-def connect(name: str, project_dir: Path) -> BaseBackend:
-    """The backend of a named connection (defined beside the answers, never inside them)."""
-    from kit.checks.engine import connections  # imported when a source first names a connection
-
-    return connections.connect(name, project_dir)
-
-
 def open_source(source: Source, project_dir: Path, backend: BaseBackend | None = None) -> ibis.Table:
     """The source's data as an Ibis table: ``table`` on its ``connection``, else its sample file(s)."""
     if not source.sample and not (source.connection and source.table):
@@ -85,9 +78,9 @@ def open_data(
 ) -> ibis.Table:
     """``table`` on ``connection``, else the file or glob ``files`` (sources and generated outputs)."""
     if connection and table:
-        con = backend or connect(connection, Path(project_dir))
-        *database, name = table.split(".")
-        return con.table(name, database=tuple(database) or None)
+        from kit.checks.engine import connections  # imported when a dataset first names a connection
+
+        return connections.open_table(connection, table, Path(project_dir), backend)
     found = sample_files(Path(project_dir), files)
     return _open_files(backend or default_backend(), found, encoding, delimiter)
 

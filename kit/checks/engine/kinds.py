@@ -55,9 +55,13 @@ class Failing:
     examples: ibis.Table
     checked: ibis.Scalar | int | None = None
     measured: tuple[str, ...] = ()  # columns the query computes that examples show, e.g. "occurs"
-    # The failing count as a window over the examples' rows: the count and the examples then come
-    # from ONE query (the group-by or anti-join runs once, not once for each).
-    total: Callable[[ibis.Table], ibis.Value] | None = None
+    # The failing count as an aggregate over the examples' rows: the count and the examples then
+    # come from ONE query (kit.checks.engine.count joins the one-row total to the examples). An
+    # aggregate, not a window without PARTITION BY, which Spark runs on a single partition.
+    total: Callable[[ibis.Table], ibis.Scalar] | None = None
+    # Every failing row with all of the dataset's columns, for --failures (kit.checks.engine.failures);
+    # None: the kind fails the dataset as a whole.
+    rows: ibis.Table | None = None
     # Judged outside SQL over streamed batches (grounded): () -> (failing count, example rows).
     streamed: Callable[[], tuple[int, list[dict]]] | None = None
 
@@ -332,7 +336,8 @@ def _unique(t, cols, p, ctx):
     failed = (repeated.n - 1).sum()
     # One example per repeated key, saying how often it occurs; ordered, so examples are stable.
     examples = repeated.select(*cols, occurs=repeated.n).order_by(cols)
-    return Failing(failed, examples, measured=("occurs",), total=lambda e: (e.occurs - 1).sum().over())
+    sharing = keyed.join(repeated.select(*cols), cols, how="semi")  # every row of a repeated key
+    return Failing(failed, examples, measured=("occurs",), total=lambda e: (e.occurs - 1).sum(), rows=sharing)
 
 
 def _references(t, cols, p, ctx):
@@ -350,7 +355,7 @@ def _references(t, cols, p, ctx):
     orphans = keyed.join(keys, left == keys.key, how="anti")
     key = cols[0]  # never null among orphans, so counting it counts them
     return Failing(
-        orphans.count(), orphans.order_by(t.columns[0]), total=lambda e: e[key].count().over()
+        orphans.count(), orphans.order_by(t.columns[0]), total=lambda e: e[key].count(), rows=orphans
     )  # ordered: stable examples
 
 
