@@ -215,7 +215,7 @@ def engine(folder: Path) -> dict[str, int]:
         OutputTemplate.model_validate(TEMPLATE),
         {"carriers": (carriers, {"carrier": "carrier"})},
     )
-    results += [r for r in implied.count(found) if r.id in IMPLIED]
+    results += implied.count(found, only=IMPLIED)
     errors = {r.id: r.error for r in results if r.error}
     if errors:
         raise SystemExit(f"rules could not run: {errors}")
