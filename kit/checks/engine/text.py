@@ -278,29 +278,40 @@ BATCH = 50_000
 def regexp_extract_all(text, pattern): ...
 
 
+@ibis.udf.scalar.builtin(signature=((ibis.dtype("string"),), ibis.dtype("int64")))
+def strlen(text): ...  # bytes: more than characters only when the text is not all ASCII
+
+
 _SQL_ISO = r"\d{4}-\d{2}-\d{2}"
-_SQL_NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"  # NUMBER without its look-ahead: the same matches unless...
-_SQL_TO_PYTHON = (  # ...a thousands group runs into a digit (1,2345), or a date is written in words
-    rf"(?i)\d,\d{{4}}|\d{{1,2}} (?:{_MONTH}) \d{{4}}|(?:{_MONTH}) \d{{1,2}},? \d{{4}}"
+# One pass reads dates and numbers: leftmost, an ISO date wins over the number its digits start, as
+# when Python takes the dates out first; NUMBER without its look-ahead reads the same. Not the same
+# when a date follows a number's digits (12026-11-01, 1.2026-11-01), a thousands group runs into a
+# digit (1,2345), or a date is written in words: such rows go to Python.
+_SQL_MENTION = rf"{_SQL_ISO}|\d+(?:,\d{{3}})*(?:\.\d+)?"
+_SQL_TO_PYTHON = (
+    rf"(?i)\d[.,]?\d{{4}}-\d{{2}}-\d{{2}}|\d,\d{{4}}"
+    rf"|\d{{1,2}} (?:{_MONTH}) \d{{4}}|(?:{_MONTH}) \d{{1,2}},? \d{{4}}"
 )
 
 
-def _all_held(found: ibis.ArrayValue, held: ibis.ArrayValue | None, as_value) -> ibis.BooleanValue:
-    if held is None:
-        return found.length() == 0
-    return found.filter(lambda s: ~held.contains(as_value(s)).fill_null(False)).length() == 0
+def _held(values: ibis.ArrayValue | None, value: ibis.Value) -> ibis.BooleanValue:
+    return ibis.literal(False) if values is None else values.contains(value).fill_null(False)
 
 
 def certainly_grounded(text: ibis.StringValue, numbers, dates) -> ibis.BooleanValue:
     """True where every number and date of ``text`` is exactly one of ``numbers`` (an array of
     float64, or None) or ``dates`` (an array of date, or None), read as Python would read them."""
-    digits_beyond_ascii = text.re_search(r"[^\x00-\x7f]") & text.re_replace("[0-9]", "").re_search(r"\p{Nd}")
-    dates_ok = _all_held(regexp_extract_all(text, _SQL_ISO), dates, lambda s: s.try_cast("date"))
-    rest = text.re_replace(_SQL_ISO, " ")  # a date's digits are not numbers
-    numbers_ok = _all_held(
-        regexp_extract_all(rest, _SQL_NUMBER), numbers, lambda s: s.replace(",", "").try_cast("float64")
+    digits_beyond_ascii = (strlen(text) != text.length()) & text.re_replace("[0-9]", "").re_search(r"\p{Nd}")
+    unheld = regexp_extract_all(text, _SQL_MENTION).filter(
+        lambda s: (
+            ~ibis.ifelse(
+                s.re_search(f"^{_SQL_ISO}$"),
+                _held(dates, s.try_cast("date")),
+                _held(numbers, s.replace(",", "").try_cast("float64")),
+            )
+        )
     )
-    simple = ~text.re_search(_SQL_TO_PYTHON) & dates_ok & numbers_ok
+    simple = ~text.re_search(_SQL_TO_PYTHON) & (unheld.length() == 0)
     return text.isnull() | ~digits_beyond_ascii & (~text.re_search("[0-9]") | simple)
 
 
