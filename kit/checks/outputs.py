@@ -272,15 +272,16 @@ def _apply(check: OutputCheck, reports: list[dict], ctx: Reading) -> tuple[list,
     return failing, examples
 
 
-def declaration_findings(loaded) -> list[Finding]:
-    """The record_id column must exist in the input dataset (else nothing can be matched)."""
+def declaration_findings(loaded, tables: dict | None = None) -> list[Finding]:
+    """The record_id column must exist in the input dataset (else nothing can be matched);
+    ``tables``: the sources the prepared plan opened."""
     spec = loaded.answers.data_quality.generated_outputs
     sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
     source = sources.get(spec.input_dataset) if spec else None
     if source is None:
         return []  # reported by the answers' reference checks
     try:
-        columns = datasets.open_source(source, loaded.project_dir).columns
+        columns = datasets.opened(source, loaded.project_dir, tables).columns
     except Exception:  # an unreadable or missing source is reported with the source
         return []
     if spec.record_id in columns:
@@ -308,13 +309,14 @@ def input_records(table, record_id: str, wanted: set[str]) -> dict[str, list[dic
     return inputs
 
 
-def run(loaded, template: OutputTemplate) -> list[CheckResult]:
-    """Check the project's sample generated outputs, if it declares any."""
+def run(loaded, template: OutputTemplate, tables: dict | None = None) -> list[CheckResult]:
+    """Check the project's sample generated outputs, if it declares any (``tables``: the sources the
+    prepared plan opened)."""
     spec = loaded.answers.data_quality.generated_outputs
     if spec is None:
         return []
     sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
-    table = datasets.open_source(sources[spec.input_dataset], loaded.project_dir)
+    table = datasets.opened(sources[spec.input_dataset], loaded.project_dir, tables)
     reports = read_reports(loaded.project_dir / spec.path)
     inputs = input_records(table, spec.record_id, {str(r.get("record_id")) for r in reports})
     return check_reports(reports, Reading(template, inputs))

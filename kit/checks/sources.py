@@ -229,8 +229,9 @@ def audit_check(audit: AuditStatus) -> CheckResult:
     )
 
 
-def declaration_findings(loaded) -> list[Finding]:
-    """An updated_column the source's data lacks is an answers error, found before running."""
+def declaration_findings(loaded, tables: dict | None = None) -> list[Finding]:
+    """An updated_column the source's data lacks is an answers error, found before running;
+    ``tables``: the sources the prepared plan opened."""
     return [
         finding
         for i, source in enumerate(loaded.answers.problem_boundaries.data.sources)
@@ -240,5 +241,6 @@ def declaration_findings(loaded) -> list[Finding]:
             source,
             source.updated_column,
             ("problem_boundaries", "data", "sources", i, "updated_column"),
+            tables,
         )
     ]

@@ -120,7 +120,8 @@ def _measure(prepared: Prepared, rubric: Path | None, baseline: str | Path | Non
     loaded, day, tpl = prepared.loaded, prepared.as_of, prepared.template
     answers = loaded.answers
     earlier = drift.load_baseline(baseline) if baseline else None
-    profiles = profile.profile_sources(loaded.project_dir, answers, earlier.bins if earlier else None)
+    bins = earlier.bins if earlier else None
+    profiles = profile.profile_sources(loaded.project_dir, answers, bins, prepared.plan.tables)
     subject = families.Subject(prepared, profiles=profiles, baseline=earlier)
     results = families.run_all(subject)
     lineage_rows, gaps = lineage.lineage(answers, tpl, subject.inventory)
