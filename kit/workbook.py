@@ -89,8 +89,11 @@ def appropriateness(ev: Evidence) -> Block:
 
 
 def linked(ev: Evidence) -> list[links.Linked]:
-    """The decision's blockers and conditions with the ids of their evidence in the record."""
-    return links.linked_items(decide(ev).as_dict(), [c.summary() for c in ev.checks])
+    """The decision's blockers and conditions with the ids of their evidence in the record, made
+    once per evidence (every block that names what raised an item reads them)."""
+    if ev.links is None:
+        ev.links = links.linked_items(decide(ev).as_dict(), [c.summary() for c in ev.checks])
+    return ev.links
 
 
 def _raised(ev: Evidence) -> dict[str, list[links.Linked]]:

@@ -13,6 +13,7 @@ import pytest
 from conftest import EXAMPLES, apply_edits, copy_example
 
 from kit import phrases
+from kit import workbook as wb
 from kit.answers import template, yamlfile
 from kit.checks import rules, sources
 from kit.checks.engine import datasets
@@ -21,6 +22,7 @@ from kit.cli import main
 from kit.decide.decision import CONDITIONS, NO_GO, decide
 from kit.decide.evidence import gather
 from kit.findings import AnswersError
+from kit.record import links
 from kit.run import batch, review
 from kit.run.project import validate
 
@@ -183,3 +185,18 @@ def test_validate_and_run_refuse_the_same_planted_answers(medical: Path) -> None
         return sorted((f.file, f.line, f.path, f.message) for f in findings)
 
     assert located(refused.value.findings) == located(validated)
+
+
+def test_the_decisions_links_are_made_once_per_evidence(medical: Path, monkeypatch) -> None:
+    """Every block that says what raised an item (legal register, sources, rules, team, decision)
+    reads the links the evidence carries, made once; they number the decision's own items."""
+    calls = _counting(monkeypatch, links, "linked_items")
+    ev = gather(medical)
+    for block in (wb.legal_register, wb.sources, wb.rules, wb.outputs, wb.team, wb.decision):
+        block(ev)
+    assert sum(calls.values()) == 1
+    outcome = decide(ev)
+    numbered = [(item.severity, item.number, item.text) for item in ev.links]
+    expected = [("blocker", n, b.text) for n, b in enumerate(outcome.blockers, 1)]
+    expected += [("condition", n, c.text) for n, c in enumerate(outcome.conditions, 1)]
+    assert numbered == expected and expected

@@ -37,6 +37,9 @@ class Evidence:
     profiles: dict[str, profile.SourceProfile] = field(default_factory=dict)
     drift: drift.Drift | None = None  # set when the run has a baseline record
     ruling: Any = field(default=None, repr=False, compare=False)  # kit.decide.decision.decide, made once
+    # The decision's items linked to their evidence in the record (kit.record.links), made once by
+    # kit.workbook.linked: the record room sits above this one, so it fills the slot, never imported here.
+    links: Any = field(default=None, repr=False, compare=False)
 
     @property
     def checks(self) -> list[CheckResult]:
