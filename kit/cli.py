@@ -1,4 +1,6 @@
-"""The ``wbk`` command: a thin layer over library calls. Exit 0 ok, 1 findings, 2 usage."""
+"""The ``wbk`` command: a thin layer over library calls. ``wbk run`` and ``wbk validate`` exit with
+the codes of kit.run.gate.EXIT_CODES (0 met the gate, 1 failed or could not run, 2 usage or invalid
+answers, 3 a decision met --fail-on); ``wbk diff`` exits 1 when the records differ."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 
 from kit import __version__
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2  # the gate's table (kit.run.gate) agrees: 2 is usage
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -24,7 +26,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(finding)
         print(f"{project}: {validate_summary(result, args.strict)}")
         if not result.ok(args.strict):
-            status = EXIT_FINDINGS
+            status = EXIT_USAGE  # invalid answers: the gate's code 2, as wbk run gives for them
     return status
 
 
@@ -56,9 +58,19 @@ def cmd_kinds(args: argparse.Namespace) -> int:
     from kit.checks.engine.kinds import KINDS
     from kit.checks.outputs import OUTPUT_CHECKS
 
-    print("rule kinds (data_quality.rules[].check):")
+    print(
+        "rule kinds (data_quality.rules[].check; on a source, or on generated outputs by dataset: <outputs id>):"
+    )
     for name, kind in KINDS.items():
-        print(f"  {name:<18} e.g. {kind.example_meaning()}")
+        least, most = kind.columns
+        columns = f"{least}" if least == most else f"{least}+" if most is None else f"{least}-{most}"
+        params = ", ".join(kind.params.model_fields) or "-"
+        print(f"  {name:<16} {columns} columns; params: {params}; e.g. {kind.example_meaning()}")
+    print(
+        "columns of an output rule: output field paths (sections.pay.salary_min), input.<column> of the\n"
+        "output's input row, <dataset>.<column> of generated_outputs.joins; a source rule reads\n"
+        "<dataset>.<column> of its own join: [{dataset, on: {column: column}}]"
+    )
     print("output checks (need data_quality.generated_outputs):")
     for name, (_, meaning) in OUTPUT_CHECKS.items():
         print(f"  {name:<26} {meaning}")
@@ -92,7 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # jsonschema imports rfc3987_syntax when it is installed, which builds IRI grammars for 0.7-1.5 s
     # at import. nbformat's validation never checks IRI formats, so this process goes without.
     sys.modules.setdefault("rfc3987_syntax", None)
-    from kit.run.batch import Baselines, run_projects
+    from kit.run.batch import Baselines, Reports, run_projects
 
     baselines = Baselines(
         Path(args.baseline) if args.baseline else None, Path(args.baseline_dir) if args.baseline_dir else None
@@ -105,7 +117,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         allow_errors=args.allow_errors,
         pdf=args.pdf,
         baselines=baselines,
+        fail_on=args.fail_on,
+        failures=_failures(args),
+        reports=Reports(junit=Path(args.junit) if args.junit else None),
     )
+
+
+def _failures(args: argparse.Namespace):
+    if not (args.failures or args.failures_schema):
+        return None
+    from kit.run.failures import Options
+
+    return Options(schema=args.failures_schema, include_sensitive=args.include_sensitive)
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
@@ -154,8 +177,16 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if changes else EXIT_OK
 
 
-def _add(sub, name: str, handler: Callable, help_text: str) -> argparse.ArgumentParser:
-    parser = sub.add_parser(name, help=help_text, description=help_text)
+def _add(
+    sub, name: str, handler: Callable, help_text: str, epilog: str | None = None
+) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        name,
+        help=help_text,
+        description=help_text,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.set_defaults(handler=handler)
     return parser
 
@@ -165,7 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"wbk {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = _add(sub, "validate", cmd_validate, "check projects' answers files and report completeness")
+    from kit.run import gate
+
+    exits = f"exit codes:\n{gate.exit_table()}"
+    p = _add(sub, "validate", cmd_validate, "check projects' answers files and report completeness", exits)
     p.add_argument("projects", nargs="+", metavar="PROJECT", help="project folder or answers.yaml")
     p.add_argument("--strict", action="store_true", help="treat missing recommended fields as errors")
     p.add_argument("--quiet", action="store_true", help="print errors and the summary only")
@@ -178,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("directory", metavar="DIR")
     p.add_argument("--from", dest="source", metavar="EXAMPLE", help="example name or project folder")
 
-    p = _add(sub, "run", cmd_run, "execute every step notebook and build the design records")
+    p = _add(sub, "run", cmd_run, "execute every step notebook and build the design records", exits)
     p.add_argument("projects", nargs="+", metavar="PROJECT")
     p.add_argument("--out", required=True, metavar="DIR", help="where records and the index go")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="projects run at once (default 1)")
@@ -187,6 +221,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-errors",
         action="store_true",
         help="exit 0 even when some checks could not run (the records still show them as errors)",
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=list(gate.FAIL_ON),
+        default=gate.DEFAULT_FAIL_ON,
+        help=f"the decisions that exit 3 (default {gate.DEFAULT_FAIL_ON}): {gate.fail_on_help()}",
+    )
+    p.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report: a test suite per project")
+    p.add_argument(
+        "--failures",
+        action="store_true",
+        help="write every failing rule's failing rows to OUT/PROJECT/failures/<rule>.parquet",
+    )
+    p.add_argument(
+        "--failures-schema",
+        metavar="NAME",
+        help="with a connection: write them as tables of schema NAME on the rule's database instead",
+    )
+    p.add_argument(
+        "--include-sensitive",
+        action="store_true",
+        help="failure files keep the columns sources mark sensitive (left out by default)",
     )
     p.add_argument("--pdf", action="store_true", help="also write record.pdf (WeasyPrint)")
     compare = p.add_mutually_exclusive_group()

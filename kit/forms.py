@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
+import re
+import typing
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +24,15 @@ from ipywidgets_jsonschema import Form
 
 from kit.answers import loading as answers_io
 from kit.answers import yamlfile
-from kit.answers.schema import STEP_KEYS, json_schema
+from kit.answers.merge import merge
+from kit.answers.schema import STEP_KEYS, Rule, json_schema
+from kit.answers.signoff import locked
+from kit.checks.engine.kinds import KINDS
+from kit.decide.verdict import _because as rubric_reason
+from kit.decide.verdict import load_rubric
 from kit.findings import AnswersError, Finding, parse_path
-from kit.phrases import plural
+from kit.phrases import plural, share
+from kit.record.render import CODE_KEYS
 
 DROPPED = {
     "minLength",
@@ -44,13 +54,43 @@ SCALARS = {"string", "integer", "number", "boolean"}
 # --- the schema and values as the form sees them -------------------------------------------
 
 
+ACRONYMS = {
+    "sla": "SLA",
+    "id": "ID",
+    "sql": "SQL",
+    "url": "URL",
+    "pii": "PII",
+    "llm": "LLM",
+    "genai": "GenAI",
+}
+
+
+def sentence(title: str) -> str:
+    """A label as an analyst reads it: "Human Curates Outputs" -> "Human curates outputs",
+    "freshness_sla_days" -> "Freshness SLA days"."""
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", title).replace("_", " ").split()
+    out = [ACRONYMS.get(w.lower(), w if (w.isupper() and len(w) > 1) else w.lower()) for w in words]
+    return " ".join(out)[:1].upper() + " ".join(out)[1:] if out else title
+
+
 def form_schema(keys: list[str]) -> dict:
     full = json_schema()
-    props = {
-        k: {**_reshape(full["properties"][k], full["$defs"]), "title": k.replace("_", " ").capitalize()}
-        for k in keys
-    }
+    props = {k: {**_reshape(full["properties"][k], full["$defs"]), "title": sentence(k)} for k in keys}
+    _explain_choices(props)
     return {"type": "object", "properties": props}
+
+
+def _explain_choices(props: dict) -> None:
+    """Each appropriateness choice carries the rubric's reason for it (templates/rubrics), so a
+    choice explains itself: "low: users tolerate little error"."""
+    step = props.get("problem_boundaries", {}).get("properties", {})
+    answers = step.get("appropriateness", {}).get("properties", {})
+    for factor in load_rubric().factors:
+        field_schema = answers.get(factor.answer)
+        if field_schema is None:
+            continue
+        values = field_schema.get("enum") or list(factor.scores)
+        field_schema["x-reasons"] = {str(v): rubric_reason(factor, str(v).lower()) for v in values}
 
 
 def _reshape(schema: dict, defs: dict) -> dict:
@@ -71,7 +111,7 @@ def _reshape(schema: dict, defs: dict) -> dict:
     kind = schema.get("type")
     if kind == "object" and "properties" in schema:
         props = {
-            k: {**_reshape(v, defs), "title": v.get("title") or k.replace("_", " ").capitalize()}
+            k: {**_reshape(v, defs), "title": sentence(v.get("title") or k), **_text_kind(k, v)}
             for k, v in schema["properties"].items()
         }
         return _strip({**schema, "properties": props, "x-required": schema.get("required", [])})
@@ -92,6 +132,11 @@ def _reshape(schema: dict, defs: dict) -> dict:
     if schema.get("format") == "date":
         return _strip({**schema, "type": "string", "x-codec": "date"})
     return _strip(dict(schema))
+
+
+def _text_kind(key: str, schema: dict) -> dict:
+    """Free text grows in a text area; identifiers, names of columns and patterns stay one line."""
+    return {"x-one-line": True} if key in CODE_KEYS else {}
 
 
 def _scalar_codec(inner: dict) -> str:
@@ -186,31 +231,168 @@ def without_untouched_defaults(schema: dict, value: Any, original: Any) -> Any:
     return value
 
 
-# --- the form widget ------------------------------------------------------------------------
+# --- widgets an analyst can fill -----------------------------------------------------------
+
+WIDEST = "1400px"  # no form needs scrolling sideways on a 1400 px screen
+HELP_STYLE = "color:#374151;font-size:13px;line-height:1.4;margin:0 0 4px;max-width:70em"
+
+
+class AnalystForm(Form):
+    """ipywidgets-jsonschema's form, made for people who do not read JSON Schema: labels above
+    their inputs with the help text under the label, free text in text areas that grow with their
+    text, choices that say what each value means, and lists of records as one folded row per item
+    titled by the item (opened on demand)."""
+
+    def __init__(self, schema: dict):
+        super().__init__(schema, show_descriptions=True, sorter=list, vertically_place_labels=True)
+
+    def _wrap_description(self, widget, tooltip):
+        """The help text between the label and its input, readable (not small, not right-aligned)."""
+        if not tooltip:
+            return widget
+        help_text = widgets.HTML(f"<div class='wbk-help' style='{HELP_STYLE}'>{escape(tooltip)}</div>")
+        if isinstance(widget, widgets.Accordion):  # a folded part: its help opens with it, on top
+            content = widget.children[0]
+            content.children = [help_text, *content.children]
+            return widget
+        children = list(getattr(widget, "children", []))
+        if children and isinstance(children[0], widgets.Label):
+            if children[0].value == tooltip:  # no description: the library repeats the title
+                return widget
+            widget.children = [children[0], help_text, *children[1:]]
+            return widget
+        return widgets.VBox([widget, help_text])
+
+    def _construct_string(self, schema, label=None, root=False):
+        if schema.get("x-one-line") or schema.get("x-codec") in {"int", "float", "date", "json"}:
+            return super()._construct_string(schema, label=label, root=root)
+        area = widgets.Textarea(rows=1)
+        area.observe(lambda change: _grow(change["owner"]), names="value")
+        # The library checks text against schema["pattern"], by default ".*", which no line break
+        # matches: a paragraph would be flagged and refused. Any text is fine here; pydantic judges.
+        return self._construct_simple({**schema, "pattern": r"[\s\S]*"}, area, label=label)
+
+    def _construct_enum(self, schema, label=None, root=False):
+        reasons = schema.get("x-reasons")
+        if not reasons or len(schema["enum"]) < 2:
+            return super()._construct_enum(schema, label=label, root=root)
+        options = [(f"{v} — {reasons.get(str(v), '')}", v) for v in schema["enum"]]
+        return self._construct_simple(schema, widgets.Dropdown(options=options), label=label)
+
+    def _construct_boolean(self, schema, label=None, root=False):
+        reasons = schema.get("x-reasons")
+        if reasons:  # what checking the box says, in the rubric's words
+            said = f"Checked: {reasons.get('true', '')}. Unchecked: {reasons.get('false', '')}."
+            schema = {**schema, "description": f"{schema.get('description', '')} {said}".strip()}
+        return super()._construct_boolean(schema, label=label, root=root)
+
+    def _construct_array(self, schema, label=None, root=False):
+        element = super()._construct_array(schema, label=label, root=root)
+
+        def setter(values):
+            element.setter(values)
+            for entry, value in zip(element.subelements, values, strict=False):
+                _title_entry(entry, value if schema["items"].get("type") == "object" else None)
+
+        return element._replace(setter=setter)
+
+
+def _grow(area: widgets.Textarea) -> None:
+    """A text area as tall as its text (a line per 110 characters), never taller than 12 lines."""
+    lines = sum(1 + len(line) // 110 for line in (area.value or "").split("\n"))
+    area.rows = max(1, min(lines, 12))
+
+
+def summary(value: dict) -> str:
+    """One line naming a list item: its id and name, role and person, or its first values."""
+    if not isinstance(value, dict):
+        return str(value)
+    picked = [value.get(k) for k in ("id", "name", "role", "person", "check", "description") if value.get(k)]
+    picked = picked or [v for v in value.values() if isinstance(v, str) and v][:2]
+    text = " — ".join(str(v) for v in picked[:2]) or "new item"
+    return text if len(text) <= 90 else text[:89] + "…"
+
+
+def _title_entry(entry, value) -> None:
+    """An item's folded row shows its summary; its buttons say what they do."""
+    (box,) = entry.widgets
+    folded = first_accordion(box.children[0]) if box.children else None
+    if value is not None and folded is not None:
+        folded.set_title(0, summary(value))
+    if len(box.children) > 1:  # the item's remove / move buttons
+        for button, (text, tip) in zip(box.children[1].children, ITEM_BUTTONS, strict=False):
+            button.description, button.tooltip = text, tip
+            button.layout = widgets.Layout(width="auto")
+
+
+def first_accordion(widget: widgets.Widget) -> widgets.Accordion | None:
+    if isinstance(widget, widgets.Accordion):
+        return widget
+    for child in getattr(widget, "children", ()):
+        found = first_accordion(child)
+        if found is not None:
+            return found
+    return None
+
+
+ITEM_BUTTONS = [("Remove", "Remove this item"), ("Up", "Move this item up"), ("Down", "Move this item down")]
+
+
+# --- the form, bound to the answers file ------------------------------------------------------
 
 
 class StepForm:
-    """Form for one step, prefilled from answers.yaml, with Save and Reload."""
+    """Form for one step, prefilled from answers.yaml, with Save and Reload. Save takes the answers
+    file's lock (the one ``wbk review`` sign-offs take) and merges: only the fields this form
+    changed since it loaded the file are written over what is on disk now."""
 
     def __init__(self, project: str | Path, step: str):
+        self.project = project
+        self.step = step
         self.path = answers_io.answers_path(project)
         self.keys = STEP_KEYS[step]
         self.schema = form_schema(self.keys)
-        self.form = Form(self.schema, show_descriptions=True, sorter=list)  # keep the schema's order
+        self.form = AnalystForm(self.schema)
+        for part in self.form._form_element.subelements.values():  # the step's parts open, insides folded
+            opened = first_accordion(widgets.VBox(part.widgets))
+            if opened is not None:
+                opened.selected_index = 0
         self.status = widgets.HTML()
         self.errors = widgets.HTML()
         self.save_button = widgets.Button(description="Save", icon="save", button_style="primary")
-        self.reload_button = widgets.Button(description="Reload", icon="refresh")
+        self.reload_button = widgets.Button(
+            description="Reload", icon="refresh", tooltip="Undo unsaved edits: show answers.yaml as it is"
+        )
         self.save_button.on_click(lambda _: self.save())
         self.reload_button.on_click(lambda _: self.reload())
         self._inline: list[widgets.Label] = []
+        self._overwrite = False  # set after a conflict was shown: the next Save keeps the form's values
         self.document: yamlfile.Document | None = None
+        self.panel = widgets.HTML()  # the live decision, drawn when shown and after every save
+        self._standing = None
         self.reload()
+
+    @functools.cached_property
+    def rule_editor(self) -> RuleEditor | None:
+        """Step 2's rule editor, made when first shown (it reads the sources' profiles)."""
+        return RuleEditor(self) if "data_quality" in self.keys else None
 
     @property
     def widget(self) -> widgets.Widget:
+        if self._standing is None:
+            self.refresh_panel(saved=False)
         buttons = widgets.HBox([self.save_button, self.reload_button, self.status])
-        return widgets.VBox([buttons, self.errors, self.form.widget], layout=widgets.Layout(width="100%"))
+        return widgets.VBox(
+            [
+                buttons,
+                self.errors,
+                self.form.widget,
+                *([self.rule_editor.widget] if self.rule_editor else []),
+                widgets.HTML("<b>The decision as the saved answers stand</b>"),
+                self.panel,
+            ],
+            layout=widgets.Layout(width="100%", max_width=WIDEST),
+        )
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -227,6 +409,7 @@ class StepForm:
 
     def reload(self) -> None:
         self._clear_errors()
+        self._overwrite = False
         try:
             self.document = yamlfile.read(self.path)
         except AnswersError as exc:
@@ -234,7 +417,7 @@ class StepForm:
             return
         data = {k: self.document.data.get(k) for k in self.keys}
         self._set_values(to_form(self.schema, data))
-        self.status.value = f"Loaded {self.path.name}"
+        self.status.value = f"Loaded {escape(self.path.name)} at {dt.datetime.now():%H:%M:%S}"
 
     def collected(self) -> dict:
         """The whole answers data with this step's part replaced by the form's values."""
@@ -249,17 +432,58 @@ class StepForm:
             self.reload()
             if self.document is None:
                 return False
+        mine = self.collected()
         try:
-            answers_io.save(self.document, self.collected())
+            with locked(self.path):
+                on_disk = yamlfile.read(self.path)
+                data, conflicts = merge(self.document.data, mine, on_disk.data)
+                if conflicts and not self._overwrite:
+                    self._overwrite = True
+                    self.status.value = _conflict_message(self.path.name, conflicts)
+                    return False
+                answers_io.save(on_disk, data)
         except AnswersError as exc:
             self._show_errors(exc.findings)
             self.status.value = (
                 f"<b style='color:#b00020'>Not saved: {plural(len(exc.findings), 'problem')}</b>"
             )
             return False
+        merged_note = (
+            " (merged with changes made on disk since it was loaded)"
+            if on_disk.data != self.document.data
+            else ""
+        )
         self.document = yamlfile.read(self.path)
-        self.status.value = f"Saved to {self.path.name} at {dt.datetime.now():%H:%M:%S}"
+        self._overwrite = False
+        self.status.value = f"Saved to {escape(self.path.name)} at {dt.datetime.now():%H:%M:%S}{merged_note}"
+        if self._standing is not None:  # shown: keep the panel live
+            self.refresh_panel(saved=True)
         return True
+
+    def refresh_panel(self, saved: bool) -> None:
+        """Verdict, decision, blockers and conditions from the answers on disk, and what the last
+        save changed in them (the evidence is gathered again only for files that changed)."""
+        from kit import workbook
+
+        try:
+            now = workbook.standing(self.project)
+        except AnswersError as exc:
+            self.panel.value = f"<p>The decision cannot be shown until the answers are valid: {plural(len(exc.findings), 'problem')}.</p>"
+            return
+        before = self._standing if saved else None
+        self.panel.value = workbook.decision_panel(now, before, self.step)._repr_html_()
+        self._standing = now
+
+    def add_rule(self, rule: dict) -> bool:
+        """Append a rule to the form's rules and save (the rule editor's Add)."""
+        values = self._values()
+        rules_schema = self.schema["properties"]["data_quality"]["properties"]["rules"]
+        values["data_quality"]["rules"] = [
+            *values["data_quality"]["rules"],
+            to_form(rules_schema["items"], rule),
+        ]
+        self._set_values(values)
+        return self.save()
 
     def _clear_errors(self) -> None:
         for label in self._inline:
@@ -269,8 +493,6 @@ class StepForm:
         self.errors.value = ""
 
     def _show_errors(self, findings: list[Finding]) -> None:
-        from html import escape
-
         items = []
         for finding in findings:
             label = self._label_for(finding.path)
@@ -297,3 +519,172 @@ class StepForm:
                 return None
         found = [w for w in element.widgets[1:] if isinstance(w, widgets.Label)]
         return found[0] if found else None
+
+
+# --- the rule editor of step 2 ---------------------------------------------------------------
+
+
+class RuleEditor:
+    """Write one rule against the project's real data: pick the dataset, its columns (with type and
+    empty share, from the evidence's profiles), the kind (its parameters follow it), an optional
+    where; Try counts it with wbk run's code, Add appends it to the answers and saves."""
+
+    def __init__(self, owner: StepForm):
+        self.owner = owner
+        self.profiles = _profiles(owner.project)
+        kinds = _kind_sentences()
+        layout = widgets.Layout(width="100%")
+        style = {"description_width": "7em"}
+        self.dataset = widgets.Dropdown(
+            options=list(self.profiles), description="Dataset", style=style, layout=layout
+        )
+        self.columns = widgets.TagsInput(allowed_tags=[], allow_duplicates=False, layout=layout)
+        self.column_list = widgets.HTML()
+        self.check = widgets.Dropdown(
+            options=[(f"{name} — e.g. {kinds[name]}", name) for name in KINDS],
+            description="Kind",
+            style=style,
+            layout=layout,
+        )
+        self.params_box = widgets.VBox()
+        self.params: dict[str, widgets.Text] = {}
+        self.where = widgets.Text(
+            description="Where",
+            placeholder="optional SQL condition, e.g. status = 'final'",
+            style=style,
+            layout=layout,
+        )
+        self.rule_id = widgets.Text(
+            description="Rule id", placeholder="e.g. unit_present", style=style, layout=layout
+        )
+        severities = list(typing.get_args(Rule.model_fields["severity"].annotation))
+        self.severity = widgets.Dropdown(
+            options=severities, value=severities[-1], description="Severity", style=style
+        )
+        self.try_button = widgets.Button(
+            description="Try", icon="play", tooltip="Count this rule on the project's data"
+        )
+        self.add_button = widgets.Button(
+            description="Add", icon="plus", tooltip="Append this rule to the answers and save"
+        )
+        self.result = widgets.HTML()
+        self.dataset.observe(lambda _: self._show_columns(), names="value")
+        self.check.observe(lambda _: self._show_params(), names="value")
+        self.try_button.on_click(lambda _: self.try_it())
+        self.add_button.on_click(lambda _: self.add())
+        self._show_columns()
+        self._show_params()
+
+    @property
+    def widget(self) -> widgets.Widget:
+        columns_label = widgets.HTML(
+            "<b>Columns</b> (type a name or pick one; the order matters for some kinds)"
+        )
+        return widgets.VBox(
+            [
+                widgets.HTML("<h3>Try a rule on the data</h3>"),
+                self.dataset,
+                columns_label,
+                self.columns,
+                self.column_list,
+                self.check,
+                self.params_box,
+                self.where,
+                self.rule_id,
+                self.severity,
+                widgets.HBox([self.try_button, self.add_button]),
+                self.result,
+            ],
+            layout=widgets.Layout(
+                width="100%", max_width=WIDEST, border="1px solid #d0d4da", padding="4px 10px"
+            ),
+        )
+
+    def _show_columns(self) -> None:
+        profile = self.profiles.get(self.dataset.value)
+        cols = profile.columns if profile else []
+        self.columns.allowed_tags = [c.name for c in cols]
+        self.columns.value = [c for c in self.columns.value if c in self.columns.allowed_tags]
+        shown = "; ".join(
+            f"<code>{escape(c.name)}</code> {escape(c.type)}, {share(c.null_share)} empty" for c in cols
+        )
+        self.column_list.value = f"<div style='{HELP_STYLE}'>{shown}</div>"
+
+    def _show_params(self) -> None:
+        kind = KINDS[self.check.value]
+        self.params = {
+            name: widgets.Text(
+                description=name,
+                placeholder=_param_hint(f),
+                style={"description_width": "7em"},
+                layout=widgets.Layout(width="100%"),
+            )
+            for name, f in kind.params.model_fields.items()
+        }
+        self.params_box.children = list(self.params.values())
+
+    def rule(self) -> dict:
+        """The rule as answers.yaml would hold it; parameters read as YAML values ([a, b], 0.5)."""
+        params = {name: _yaml_value(box.value) for name, box in self.params.items() if box.value.strip()}
+        rule = {"dataset": self.dataset.value, "columns": list(self.columns.value), "check": self.check.value}
+        if params:
+            rule["params"] = params
+        if self.where.value.strip():
+            rule["where"] = self.where.value.strip()
+        return rule
+
+    def try_it(self):
+        from kit import workbook
+
+        tried = workbook.try_rule(self.owner.project, self.rule())
+        self.result.value = tried._repr_html_()
+        return tried
+
+    def add(self) -> bool:
+        rule = {"id": self.rule_id.value.strip(), **self.rule(), "severity": self.severity.value}
+        added = self.owner.add_rule(rule)
+        if added:
+            self.result.value = (
+                f"<p>Added rule <code>{escape(rule['id'])}</code> to the answers and saved.</p>"
+            )
+        return added
+
+
+def _profiles(project) -> dict:
+    """Each source's profile (columns, types, empty shares), from the evidence; none when the
+    answers cannot be read yet."""
+    from kit import workbook
+
+    try:
+        return dict(workbook.open_project(workbook.resolve_project(project)).profiles)
+    except AnswersError:
+        return {}
+
+
+def _kind_sentences() -> dict[str, str]:
+    """Each kind's example sentence, from the kind table, as plain text for a dropdown label."""
+    return {name: kind.example_meaning().replace("`", "") for name, kind in KINDS.items()}
+
+
+def _param_hint(field) -> str:
+    return f"{field.description or ''} ({field.annotation})".replace("typing.", "").strip()
+
+
+def _yaml_value(text: str):
+    """A parameter as typed, read like YAML: [g/L, mmol/L] is a list, 0.5 a number, g/L text."""
+    from ruamel.yaml import YAML
+
+    try:
+        return YAML(typ="safe").load(text)
+    except Exception:  # not YAML: the text itself, judged by the kind's parameters
+        return text
+
+
+def _conflict_message(name: str, conflicts: list[str]) -> str:
+    fields = ", ".join(f"<code>{escape(c)}</code>" for c in conflicts[:5])
+    more = f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else ""
+    return (
+        f"<b style='color:#b00020'>Not saved: {escape(name)} changed on disk since this form loaded it</b>, "
+        f"in {fields}{more}, which you changed too. Save again to keep your values there, "
+        "or Reload to take the file's (your unsaved edits are then lost)."
+    )

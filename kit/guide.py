@@ -39,18 +39,35 @@ def _block(lead: str, rows: list[dict[str, Any]], columns: list[str], empty: str
     return Block(render.render("guide.html.j2", lead=lead, rows=rows, columns=columns, empty=empty))
 
 
+def _example(name: str, kind) -> dict[str, Any]:
+    """The kind's parameters, and its example rule (the kind table's) with the sentence it means."""
+    params = ", ".join(kind.params.model_fields) or "none"
+    columns, values = kind.example
+    rule = f"columns: {_flow(list(columns))}" + (f"; params: {_flow(values)}" if values else "")
+    meaning = kind.example_meaning()
+    return {
+        "check": name,
+        "parameters": params,
+        "example": render.code(rule),
+        "passes_when": render.spans(meaning),
+    }
+
+
+def _flow(value: Any) -> str:
+    """A value as YAML's flow style writes it: [a, b], {k: v}."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    return f'"{value}"' if isinstance(value, str) and value[:1] in "<>=!" else str(value)
+
+
 def check_kinds() -> Block:
-    """Every data-quality rule kind the kit runs, with what it checks (kit.checks.engine.kinds.KINDS)."""
-    rows = [
-        {
-            "check": name,
-            "parameters": ", ".join(getattr(getattr(kind, "params", None), "model_fields", {})) or "none",
-            "passes_when": f"e.g. {kind.example_meaning()}",
-        }
-        for name, kind in KINDS.items()
-    ]
-    lead = f"The {say.plural(len(rows), 'rule kind')} the kit runs on sample data:"
-    return _block(lead, rows, ["check", "parameters", "passes_when"])
+    """Every data-quality rule kind the kit runs, with an example rule and the sentence it means
+    (kit.checks.engine.kinds.KINDS)."""
+    rows = [_example(name, kind) for name, kind in KINDS.items()]
+    lead = f"The {say.plural(len(rows), 'rule kind')} the kit runs on sample data, each with an example:"
+    return _block(lead, rows, ["check", "parameters", "example", "passes_when"])
 
 
 def output_checks() -> Block:

@@ -22,10 +22,12 @@ from kit.checks.drift import describe as drift_text
 from kit.checks.drift import stayed_put
 from kit.checks.profile import EXACT_DISTINCT_LIMIT
 from kit.checks.result import CheckResult
-from kit.decide import actions
+from kit.decide import actions, guarding
 from kit.decide.decision import decide, four_questions
 from kit.decide.evidence import Evidence, gather
 from kit.decide.frameworks import coverage
+from kit.decide.verdict import decide as judge
+from kit.decide.verdict import load_rubric
 from kit.paths import EXAMPLES
 from kit.record import charts, links, render
 from kit.record import coverage as framework_coverage
@@ -34,20 +36,23 @@ from kit.record.data import RECORD_MIMETYPE
 
 
 class Block:
-    """HTML that Jupyter displays as a rich output; str() gives the markup."""
+    """HTML that Jupyter displays as a rich output, carrying the kit's style sheet (a notebook may
+    detach any other output, and its style, from the page); str() gives the markup alone."""
 
-    def __init__(self, html: str):
+    def __init__(self, html: str, styled: bool = True):
         self.html = html
+        self.styled = styled
 
     def _repr_html_(self) -> str:
-        return self.html
+        return (render.style_tag() if self.styled else "") + self.html
 
     def __str__(self) -> str:
         return self.html
 
 
 def style() -> Block:
-    return Block(render.render("style.html.j2"))
+    """The style sheet alone, for pages that show the markup of blocks (str) rather than blocks."""
+    return Block(render.style_tag(), styled=False)
 
 
 def open_project(
@@ -65,6 +70,148 @@ def resolve_project(project: str | Path) -> Path:
         return path  # as given: a relative path keeps this machine's folders out of the outputs
     beside_kit = EXAMPLES.parent / path  # the checkout, or the data folder inside a wheel
     return beside_kit.resolve() if beside_kit.exists() else path
+
+
+@dataclasses.dataclass
+class Tried:
+    """One rule tried on the project's data: what ``wbk run`` would report for it."""
+
+    rule: dict[str, Any]
+    count: int = 0  # failing rows
+    checked: int = 0  # rows the rule applies to
+    examples: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    meaning: str = ""  # what a passing row is, with the rule's own values
+    sentence: str = ""  # "12 of 3,504 lab results (0.34 %) have ..."
+    problems: list[str] = dataclasses.field(default_factory=list)  # why it could not run
+
+    def _repr_html_(self) -> str:
+        return render.style_tag() + render.render("tried.html.j2", tried=self)
+
+
+TRIED_ID = "tried_rule"
+
+
+def try_rule(project: str | Path, rule: dict[str, Any], as_of: dt.date | str | None = None) -> Tried:
+    """Run one rule on the project's data before adding it: ``rule`` as in answers.yaml
+    (dataset, columns, check, params, where; id and severity optional). Counted by the same code as
+    ``wbk run`` (kit.checks.rules.run); each source file is opened once per version in a session."""
+    from pydantic import ValidationError
+
+    from kit.answers.schema import Rule
+    from kit.checks import rules as rule_engine
+    from kit.checks.sentences import rule_sentence
+    from kit.decide.evidence import run_date
+
+    loaded = answers_io.load(resolve_project(project))
+    spec = {"id": TRIED_ID, "severity": "warning", **{k: v for k, v in rule.items() if v not in (None, "")}}
+    try:
+        tried = Rule.model_validate(spec)
+    except ValidationError as exc:
+        return Tried(spec, problems=[f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()])
+    known = [source.id for source in loaded.answers.problem_boundaries.data.sources]
+    if tried.dataset not in known:
+        return Tried(
+            spec, problems=[f"dataset: no source {tried.dataset!r}; the sources are {', '.join(known)}"]
+        )
+    answers = loaded.answers.model_copy(deep=True)
+    answers.data_quality.rules = [tried]
+    day = run_date(as_of, answers)
+    report = rule_engine.run(dataclasses.replace(loaded, answers=answers), day)
+    (result,) = report.results
+    own = "data_quality.rules[0]"
+    problems = [
+        f"{f.path.removeprefix(own).lstrip('.') or 'rule'}: {f.message}"
+        for f in report.findings
+        if f.path.startswith(own)
+    ]
+    if result.error:
+        return Tried(spec, meaning=result.detail, problems=problems or [result.error])
+    return Tried(
+        spec,
+        result.failed,
+        result.checked,
+        result.examples,
+        result.detail,
+        rule_sentence(result, tried, answers, day),
+    )
+
+
+@dataclasses.dataclass
+class Standing:
+    """The decision as the answers stand now: what a form's panel shows after each save."""
+
+    verdict: str
+    decision: str
+    items: list[links.Linked]
+    flips: list[str]  # rubric answers that would change the verdict, and to what
+
+
+def standing(project: str | Path, as_of: dt.date | str | None = None) -> Standing:
+    """Verdict, decision, blockers and conditions from the evidence (gathered once per version of
+    the project's files, so an unchanged data file is not read again)."""
+    ev = open_project(resolve_project(project), as_of)
+    return Standing(ev.verdict.label, decide(ev).decision, linked(ev), verdict_flips(ev))
+
+
+def verdict_flips(ev: Evidence) -> list[str]:
+    """Each single rubric answer that, changed alone, would change the verdict: "Error tolerance:
+    low -> verdict GenAI with human review"."""
+    rubric = load_rubric()
+    answers = ev.answers.problem_boundaries.appropriateness
+    flips = []
+    for factor in rubric.factors:
+        current = str(getattr(answers, factor.answer)).lower()
+        for value in factor.scores:
+            if value == current:
+                continue
+            typed = {"true": True, "false": False}.get(value, value)
+            changed = answers.model_copy(update={factor.answer: typed})
+            outcome = judge(changed, rubric)
+            if outcome.id != ev.verdict.id:
+                flips.append(
+                    f"{factor.answer.replace('_', ' ').capitalize()}: {value} -> verdict {outcome.label}"
+                )
+    return flips
+
+
+def changes(before: Standing | None, now: Standing) -> list[tuple[str, str]]:
+    """What a save changed, as (kind, sentence): resolved, new or reworded blockers and conditions,
+    and a new decision or verdict. Items are matched by their evidence, not their wording."""
+    if before is None:
+        return []
+    out = []
+    if before.decision != now.decision:
+        out.append(("new", f"decision: {before.decision} -> {now.decision}"))
+    if before.verdict != now.verdict:
+        out.append(("new", f"verdict: {before.verdict} -> {now.verdict}"))
+    was = {(i.severity, i.evidence): i for i in before.items}
+    is_now = {(i.severity, i.evidence): i for i in now.items}
+    for key, item in was.items():
+        if key not in is_now:
+            out.append(("resolved", f"{item.severity} {item.number} resolved: {item.text}"))
+        elif is_now[key].text != item.text:
+            out.append(("changed", f"{item.severity} {is_now[key].number} now reads: {is_now[key].text}"))
+    out += [("new", f"new {i.severity}: {i.text}") for key, i in is_now.items() if key not in was]
+    return out
+
+
+def decision_panel(now: Standing, before: Standing | None = None, step: str = "") -> Block:
+    """The live decision a step's form shows after each save."""
+    groups = [
+        (label, [i for i in now.items if i.target.kind == kind])
+        for kind, label in links.KINDS.items()
+        if any(i.target.kind == kind for i in now.items)
+    ]
+    return Block(
+        render.render(
+            "panel.html.j2",
+            now=now,
+            groups=groups,
+            changes=changes(before, now),
+            saved=before is not None,
+            flips=now.flips if step in ("", "problem_boundaries") else [],
+        )
+    )
 
 
 def form(project: str | Path, step: str, show: bool | str = True):
@@ -180,6 +327,33 @@ def outputs(ev: Evidence) -> Block:
         ev.checks_of(families.OUTPUTS),
     )
     return Block(_checks(ev, "Acceptance of generated outputs", ev.checks_of(families.OUTPUTS), intro, chart))
+
+
+def slices(ev: Evidence) -> Block:
+    """Where outputs fail: each sliced output rule's failure rate per value, as a chart and a table."""
+    found = ev.checks_of(families.SLICES)
+    if not found:
+        return Block(
+            render.render(
+                "checks.html.j2",
+                title="Where outputs fail",
+                intro="No slice is declared (data_quality.generated_outputs.slice_by), or no output rule "
+                "judges each output.",
+                checks=[],
+                chart=None,
+                raised_by=_raised(ev),
+            )
+        )
+    parts = [
+        _checks(ev, f"Where outputs fail: {c.id}", [c], chart=charts.slice_rates(f"chart-{c.id}", c))
+        for c in found
+    ]
+    return Block("".join(parts))
+
+
+def guards(ev: Evidence) -> Block:
+    """The guard matrix: what stands between each unacceptable output and its users."""
+    return Block(render.render("guards.html.j2", rows=guarding.matrix(ev)))
 
 
 def team(ev: Evidence) -> Block:

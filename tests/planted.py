@@ -46,6 +46,8 @@ JOB_ADVERT_KINDS = {
     "output.values_match": ("adverts", "wrong_title"),
     "output.ranges_unchanged": ("adverts", "changed_salary"),
     "output.numbers_grounded": ("adverts", "invented_number"),
+    "inclusive_wording": ("adverts", "non_inclusive"),
+    "salary_in_band": ("rows", ("out_of_band", "implausible_salary")),
 }
 BY_KIND = {"medical_reports": MEDICAL_KINDS, "job_adverts": JOB_ADVERT_KINDS}
 
@@ -65,8 +67,12 @@ def expected_failing(example: str, check_ids) -> dict[str, list[str]]:
     truth = planted(example)
     if example in BY_KIND:
         kinds = BY_KIND[example]
-        return {c: truth[kinds[c][0]][kinds[c][1]] if c in kinds else [] for c in check_ids}
+        return {c: _planted_ids(truth, *kinds[c]) if c in kinds else [] for c in check_ids}
     return {c: truth["checks"][c]["failing"] for c in check_ids}
+
+
+def _planted_ids(truth: dict, group: str, kinds: str | tuple[str, ...]) -> list[str]:
+    return [i for kind in ((kinds,) if isinstance(kinds, str) else kinds) for i in truth[group][kind]]
 
 
 def expected_checked(example: str) -> dict[str, int]:
@@ -81,7 +87,8 @@ def expected_checked(example: str) -> dict[str, int]:
         rows = csv_rows(EXAMPLES / example / "data" / "requisitions.csv")
         text = (EXAMPLES / example / "outputs" / "drafted_adverts.jsonl").read_text(encoding="utf-8")
         adverts = len([line for line in text.splitlines() if line.strip()])
-        return {c: adverts if c.startswith("output.") else rows for c in JOB_ADVERT_KINDS}
+        on_adverts = {c for c, (group, _) in JOB_ADVERT_KINDS.items() if group == "adverts"}
+        return {c: adverts if c in on_adverts else rows for c in JOB_ADVERT_KINDS}
     return {c: spec["checked"] for c, spec in planted(example)["checks"].items()}
 
 

@@ -56,7 +56,7 @@ def test_invalid_answers_give_located_errors(medical: Path, case: dict, capsys) 
     apply_case(medical, case)
     status = main(["validate", str(medical)])
     out = capsys.readouterr().out
-    assert status == 1, out
+    assert status == 2, out  # invalid answers (kit.run.gate.EXIT_CODES)
     lines = out.strip().splitlines()
     findings, summary = lines[:-1], lines[-1]
     assert "INVALID" in summary
@@ -82,7 +82,7 @@ def test_examples_are_valid(example: str, capsys) -> None:
 
 def test_strict_turns_missing_recommended_fields_into_failures(medical: Path, capsys) -> None:
     assert main(["validate", str(medical)]) == 0
-    assert main(["validate", "--strict", str(medical)]) == 1
+    assert main(["validate", "--strict", str(medical)]) == 2
     out = capsys.readouterr().out
     assert "data_quality.validation_team[2].sign_off.date: recommended field is empty" in out
 

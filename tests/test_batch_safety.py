@@ -90,7 +90,7 @@ def test_a_rerun_after_a_failure_leaves_no_stale_notebook(tmp_path: Path) -> Non
     (project / "answers.yaml").write_text(text.replace("domain: support", "domain: [support"))
     out = tmp_path / "out"
     previous_record(out, "support_answers")
-    assert run_projects([str(project)], out) == 1
+    assert run_projects([str(project)], out) == 2  # invalid answers
     folder = out / "support_answers"
     assert sorted(p.name for p in (folder / "notebooks").iterdir()) == ["01_problem_boundaries.ipynb"]
     record = json.loads((folder / "record.json").read_text())
@@ -172,6 +172,6 @@ def test_the_project_after_a_failed_one_gets_a_fresh_kernel_and_runs(tmp_path: P
         "run", str(broken), str(EXAMPLES / "invoice_processing"), "--out", str(out), stdout=subprocess.PIPE
     )
     summary, _ = run.communicate(timeout=300)
-    assert run.returncode == 1, summary
+    assert run.returncode == 2, summary  # invalid answers
     assert json.loads((out / "support_answers" / "record.json").read_text())["status"] == "failed"
     assert json.loads((out / "invoice_processing" / "record.json").read_text())["status"] == "ok", summary

@@ -30,9 +30,9 @@ def lab(tmp_path_factory, browser):
 
 
 def field(form, label: str):
-    """The input beside a visible form label."""
-    row = form.locator(".widget-hbox").filter(has=form.page.locator(".widget-label", has_text=label))
-    return row.filter(visible=True).locator("input").first
+    """The text area or input under a visible form label (labels sit above their inputs)."""
+    shown = form.locator(f".widget-label:text-is('{label}')").filter(visible=True).first
+    return shown.locator("xpath=..").locator("textarea, input").first  # the label's own field box
 
 
 def test_run_all_edit_save_and_reject_invalid(lab) -> None:
@@ -48,7 +48,7 @@ def test_run_all_edit_save_and_reject_invalid(lab) -> None:
     page.locator(".wbk-verdict").wait_for()  # the last cell ran: the verdict is shown
     assert "GenAI with human review" in page.locator(".wbk-verdict").inner_text()
 
-    form.locator(".jupyter-widget-Collapse-header", has_text="Project").first.click()
+    # the step's own parts (Project, Problem boundaries) are open; their insides are folded
     name = field(form, "Name")
     assert name.input_value() == "Lab result report drafting"
     name.fill("Lab result report drafting (pilot)")

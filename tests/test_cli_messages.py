@@ -12,7 +12,7 @@ from kit.cli import main
 
 def test_validate_says_1_error_not_1_errors(medical: Path, capsys) -> None:
     apply_edits(medical, {"project.as_of": "2026-02-31"})
-    assert main(["validate", str(medical)]) == 1
+    assert main(["validate", str(medical)]) == 2  # invalid answers
     summary = capsys.readouterr().out.splitlines()[-1]
     assert ", 1 error, " in summary, summary
     assert not re.search(r"\b1 (errors|warnings|fields)\b", summary), summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -182,17 +183,18 @@ def test_generators_are_reproducible(tmp_path: Path) -> None:
         assert (tmp_path / relative).read_bytes() == (MEDICAL / relative).read_bytes(), relative
 
 
-def test_bad_jsonl_lines_are_located(tmp_path: Path) -> None:
-    path = tmp_path / "out.jsonl"
-    path.write_text(
-        '{"report_id": "a", "record_id": "b", "sections": {}}\n{broken\n[1, 2]\n', encoding="utf-8"
-    )
-    with pytest.raises(Exception) as exc:
-        outputs.read_reports(path)
-    text = str(exc.value)
-    assert (
-        f"{path}:2:2: error: not JSON" in text and f"{path}:3:1: error: each line must be an object" in text
-    )
+def test_a_bad_outputs_line_is_located(tmp_path: Path) -> None:
+    """Generated outputs are read by the engine: a line that is not JSON is named in validate."""
+    project = tmp_path / "p"
+    shutil.copytree(EXAMPLES / "job_adverts", project)
+    with open(project / "outputs" / "drafted_adverts.jsonl", "a", encoding="utf-8") as handle:
+        handle.write('{"report_id": "a", "record_id": "b", "sections": {}}\n{broken\n')
+    lines = len((project / "outputs" / "drafted_adverts.jsonl").read_text(encoding="utf-8").splitlines())
+    found = [str(f) for f in rules.plan(answers.load(project)).findings]
+    assert any(
+        f"data_quality.generated_outputs.path: drafted_adverts.jsonl line {lines}: not valid JSON" in f
+        for f in found
+    ), found
 
 
 def _break_kind(monkeypatch, name: str, passes) -> None:

@@ -99,7 +99,7 @@ def test_non_dates_are_a_located_error_in_validate(tmp_path: Path) -> None:
         text=True,
         check=False,
     )
-    assert done.returncode == 1
+    assert done.returncode == 2  # invalid answers
     assert "Traceback" not in done.stderr
     line = next(ln for ln in done.stdout.splitlines() if "rules[8].columns[0]" in ln)
     assert line.startswith(f"{project / 'answers.yaml'}:")

@@ -192,13 +192,13 @@ def test_a_late_value_that_does_not_fit_the_sniffed_type_is_read_as_text(tmp_pat
 
 
 @pytest.mark.parametrize("command", ["validate", "run"])
-def test_validate_and_run_both_exit_1_with_the_located_error(tmp_path: Path, command: str) -> None:
+def test_validate_and_run_both_exit_2_with_the_located_error(tmp_path: Path, command: str) -> None:
     project = broken_project(tmp_path, "x.csv", lambda d: b"", {})
     args = [str(project)] + (["--out", str(tmp_path / "out")] if command == "run" else [])
     done = subprocess.run(
         [sys.executable, "-m", "kit.cli", command, *args], capture_output=True, text=True, check=False
     )
-    assert done.returncode == 1
+    assert done.returncode == 2  # invalid answers
     output = done.stdout + done.stderr
     assert "Traceback" not in output
     assert (

@@ -79,3 +79,17 @@ def test_another_member_signing_leaves_the_first_as_signed(job: Path) -> None:
     _sign(job, COUNSEL)
     _sign(job, 0)
     assert [gather(job).team.matrix[i]["decision"] for i in (0, COUNSEL)] == ["approved", "approved"]
+
+
+def test_the_first_screen_shows_the_approval_as_signed_before_one_new_condition(job: Path) -> None:
+    from kit import workbook as wb
+    from kit.record.summary import first_screen
+
+    _sign(job, COUNSEL)
+    _add_requisition(job, currency="USD")
+    rec = {**wb.record_data(gather(job)), "status": "ok"}
+    html = " ".join(first_screen(rec).split())
+    row = html[html.index("employment law counsel") :].split("</tr>")[0]
+    assert "approved" in row and "stale" in row
+    assert "signed before: 1 new condition (currency_euro)" in row
+    assert "Still to sign:</b> employment law counsel (Dr. Miriam Roth)" in html

@@ -46,6 +46,11 @@ PLANTED_ROWS = {
 }
 # Each defect on its own advert, made so that it trips exactly one output check.
 PLANTED_ADVERTS = {"changed_salary": 5, "wrong_title": 4, "missing_section": 3, "invented_number": 4}
+# Planted after the defects above (so those stay as they were): requisitions no advert was drafted
+# from whose top salary lies above the grade's band, and adverts whose text uses a phrase of the
+# inclusive-language guide (inclusive_language.txt), each trips exactly one rule.
+OUT_OF_BAND = 7
+NON_INCLUSIVE = ["We are a young and dynamic team.", "Digital natives welcome.", "Join our rockstar crew."]
 
 
 def requisitions(n: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -160,6 +165,27 @@ def _plant_advert_defects(out: list[dict], rng: np.random.Generator) -> dict:
     return manifest
 
 
+def plant_out_of_band(
+    df: pd.DataFrame, drafted: list[dict], manifest: dict, rng: np.random.Generator
+) -> None:
+    """Raise salary_max above the band on clean requisitions that no advert was drafted from."""
+    used = {a["record_id"] for a in drafted} | {rid for ids in manifest.values() for rid in ids}
+    free = [i for i, rid in enumerate(df["requisition_id"]) if rid not in used]
+    rows = sorted(rng.choice(free, size=OUT_OF_BAND, replace=False))
+    bands = {grade: high for grade, _, high in PAY_BANDS}
+    df.loc[rows, "salary_max"] = [bands[g] + 5000 for g in df.loc[rows, "grade"]]
+    manifest["out_of_band"] = sorted(df.loc[rows, "requisition_id"])
+
+
+def plant_non_inclusive(drafted: list[dict], manifest: dict, rng: np.random.Generator) -> None:
+    damaged = {a for ids in manifest.values() for a in ids}
+    free = [i for i, a in enumerate(drafted) if a["report_id"] not in damaged]
+    chosen = sorted(rng.choice(free, size=len(NON_INCLUSIVE) * 2, replace=False))
+    for n, i in enumerate(chosen):
+        drafted[i]["sections"]["advert"]["text"] += " " + NON_INCLUSIVE[n % len(NON_INCLUSIVE)]
+    manifest["non_inclusive"] = sorted(drafted[i]["report_id"] for i in chosen)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requisitions", type=int, default=1200)
@@ -170,6 +196,8 @@ def main(argv: list[str] | None = None) -> None:
     rng = np.random.default_rng(args.seed)
     table, row_manifest = plant_row_defects(requisitions(args.requisitions, rng), rng)
     drafted, advert_manifest = adverts(table, row_manifest, args.adverts, rng)
+    plant_out_of_band(table, drafted, row_manifest, rng)
+    plant_non_inclusive(drafted, advert_manifest, rng)
     (args.out / "data").mkdir(parents=True, exist_ok=True)
     (args.out / "outputs").mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "data" / "requisitions.csv", index=False)

@@ -98,6 +98,8 @@ def planted(tickets: pd.DataFrame, articles: pd.DataFrame, drafts: pd.DataFrame)
             "article_published": on_articles,
             "article_fresh": on_articles,
             **{f"output.{name}": on_drafts for name in outputs},
+            "no_contact_details": on_drafts,  # the drafts are built from the macros: no address, no number
+            "answer_length": on_drafts,
         },
         "languages": {k: int(v) for k, v in tickets["language"].value_counts().sort_index().items()},
         "oldest_article_days": max((AS_OF - d).days for d in articles["updated_on"]),

@@ -17,7 +17,7 @@ from pydantic_core import PydanticUndefined
 from kit.answers import frameworks, yamlfile
 from kit.answers.schema import RENAMED_SEVERITIES, SEVERITIES, Answers
 from kit.atomic import write_atomic
-from kit.findings import AnswersError, Finding, format_path, parse_path
+from kit.findings import AnswersError, Finding, did_you_mean, format_path, parse_path
 
 ANSWERS_NAME = "answers.yaml"
 
@@ -228,9 +228,29 @@ def check_references(answers: Answers, document: yamlfile.Document) -> list[Find
                 add((*loc, i, "id"), f"id {item.id!r} is used {counts[item.id]} times; ids must be unique")
 
     sources = {s.id for s in pb.data.sources}
+    outputs = dq.generated_outputs
+    datasets = sources | ({outputs.id} if outputs else set())
     for i, rule in enumerate(dq.rules):
-        if rule.dataset not in sources:
-            add(("data_quality", "rules", i, "dataset"), f"no source with id {rule.dataset!r}")
+        if rule.dataset not in datasets:
+            add(
+                ("data_quality", "rules", i, "dataset"),
+                f"no source with id {rule.dataset!r}{did_you_mean(rule.dataset, sorted(datasets))}",
+            )
+        for j, item in enumerate(rule.join):
+            if item.dataset not in sources:
+                add(
+                    ("data_quality", "rules", i, "join", j, "dataset"),
+                    f"no source with id {item.dataset!r}{did_you_mean(item.dataset, sorted(sources))}",
+                )
+    if outputs:
+        for j, item in enumerate(outputs.joins):
+            if item.dataset not in sources:
+                add(
+                    ("data_quality", "generated_outputs", "joins", j, "dataset"),
+                    f"no source with id {item.dataset!r}{did_you_mean(item.dataset, sorted(sources))}",
+                )
+        if outputs.id in sources:
+            add(("data_quality", "generated_outputs", "id"), f"{outputs.id!r} is already a source's id")
     for i, check in enumerate(ds.maintenance.bias_checks):
         if check.dataset not in sources:
             add(
@@ -254,9 +274,10 @@ def check_references(answers: Answers, document: yamlfile.Document) -> list[Find
             add(
                 ("data_strategy", "maintenance", "audits", i, "source"), f"no source with id {audit.source!r}"
             )
+    input_at = ("input", "dataset") if outputs and "input" in outputs.model_fields_set else ("input_dataset",)
     if dq.generated_outputs and dq.generated_outputs.input_dataset not in sources:
         add(
-            ("data_quality", "generated_outputs", "input_dataset"),
+            ("data_quality", "generated_outputs", *input_at),
             f"no source with id {dq.generated_outputs.input_dataset!r}",
         )
     elif dq.generated_outputs and not next(
@@ -265,7 +286,7 @@ def check_references(answers: Answers, document: yamlfile.Document) -> list[Find
         if s.id == dq.generated_outputs.input_dataset
     ):
         add(
-            ("data_quality", "generated_outputs", "input_dataset"),
+            ("data_quality", "generated_outputs", *input_at),
             f"source {dq.generated_outputs.input_dataset!r} has no sample file or table to check the outputs against",
         )
 
@@ -290,8 +311,8 @@ def check_references(answers: Answers, document: yamlfile.Document) -> list[Find
     for i, source in enumerate(pb.data.sources):
         if source.sample and not _sample_exists(project_dir, source.sample):
             add(("problem_boundaries", "data", "sources", i, "sample"), f"file not found: {source.sample}")
-    if dq.generated_outputs and not (project_dir / dq.generated_outputs.path).is_file():
-        add(("data_quality", "generated_outputs", "path"), f"file not found: {dq.generated_outputs.path}")
+    if outputs and outputs.path and not _sample_exists(project_dir, outputs.path):
+        add(("data_quality", "generated_outputs", "path"), f"file not found: {outputs.path}")
     return findings
 
 

@@ -13,7 +13,15 @@ import zoneinfo
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from kit.findings import did_you_mean
 
@@ -183,6 +191,11 @@ class Source(Part):
     row_noun: MaybeText = optional(
         description="What one row of the sample is, singular (e.g. claim): the record counts rows in it"
     )
+    sensitive: list[str] = listing(
+        "Columns whose values never appear in a record (e-mail, name, patient id): examples show a "
+        "hash prefix, profiles no values, failure files leave them out unless --include-sensitive",
+        importance="optional",
+    )
 
 
 class DataAvailability(Part):
@@ -249,10 +262,31 @@ class ProblemBoundaries(Part):
 # --- Step 2: data quality requirements ------------------------------------------------------
 
 
+# What guards an unacceptable output: a rule or output-check id, a team role that reviews outputs
+# before use (review:<role>), or an audit (audit:<id>).
+Guard = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+GUARD_PREFIXES = ("review:", "audit:")
+
+
 class UnacceptableOutput(Part):
     id: Ident = required("")
     description: Text = required("What would make this output unacceptable?")
-    caught_by: list[Ident] = listing("Ids of the rules or output checks that catch it", importance="required")
+    caught_by: list[Guard] = listing(
+        "What catches it: rule or output-check ids, review:<role of the validation team> (that role reviews "
+        "outputs before use), audit:<audit id>; empty when nothing guards it yet (the record says unguarded)",
+    )
+
+
+class Join(Part):
+    """Another source joined by key; its columns are read as <dataset>.<column>. A join never
+    multiplies rows: a key matching several rows keeps the values they agree on, the others missing."""
+
+    dataset: Ident = required("Id of the source joined")
+    on: dict[str, str] = Field(
+        min_length=1,
+        description="Column of this row -> column of the joined dataset",
+        json_schema_extra={"x-importance": "required"},
+    )
 
 
 # What a failing rule does to the decision: the word is what happens, so a reader of the answers
@@ -272,7 +306,7 @@ def _renamed_severity(value: Any) -> Any:
 
 class Rule(Part):
     id: Ident = required("")
-    dataset: Ident = required("Id of the source whose sample the rule runs on")
+    dataset: Ident = required("Id of the source (or of the generated outputs) the rule runs on")
     columns: list[Annotated[str, StringConstraints(min_length=1)]] = Field(
         default_factory=list,
         description="Columns the check reads (none for row_count; any for expression)",
@@ -297,6 +331,9 @@ class Rule(Part):
     )
     where: MaybeText = optional(
         description="SQL condition: the rule applies only to rows matching it, e.g. status = 'final'"
+    )
+    join: list[Join] = listing(
+        "Sources joined to each row by key (their columns read as <dataset>.<column>)", importance="optional"
     )
     description: MaybeText = recommended(description="Why this rule exists")
     owner: MaybeText = optional(
@@ -344,13 +381,56 @@ class TeamMember(Part):
     )
 
 
+class OutputInput(Part):
+    dataset: Ident = required("Source id of the input rows")
+    on: dict[str, str] = Field(
+        min_length=1,
+        description="Output field path -> input column, e.g. {departure.year: year}; one or several",
+        json_schema_extra={"x-importance": "required"},
+    )
+
+
 class GeneratedOutputs(Part):
-    path: str = required("JSONL of generated outputs, relative to the project")
-    input_dataset: Ident = required("Source id of the input records")
-    record_id: str = required("Column of the input that each output's record_id refers to")
+    """Generated outputs as a dataset of the rule engine: rules with ``dataset: <id>`` read output
+    fields by dotted path, input.<column> of the output's input row, <dataset>.<column> of a join."""
+
+    id: Ident = optional("outputs", description="Id that output rules name as their dataset")
+    path: str | None = optional(
+        description="Generated outputs (JSONL, CSV or Parquet, or a glob), relative to the project"
+    )
+    connection: Ident | None = optional(description="Connection holding the outputs (with table)")
+    table: str | None = optional(description="Table of outputs on the connection")
+    input: OutputInput | None = recommended(description="How each output finds its input row")
+    input_dataset: Ident | None = optional(description="One-column form of input: the input's source id")
+    record_id: str | None = optional(
+        description="One-column form of input: the input column each output's record_id refers to"
+    )
+    joins: list[Join] = listing("Further sources joined to the input row by key", importance="optional")
+    slice_by: list[str] = listing(
+        "Columns (e.g. input.carrier) whose values failure rates are compared across", importance="optional"
+    )
     noun: MaybeText = optional(
         description="What one output is, singular (e.g. drafted letter): the record counts outputs in it"
     )
+
+    @model_validator(mode="after")
+    def _one_input_form(self) -> GeneratedOutputs:
+        legacy = (self.input_dataset, self.record_id)
+        if self.input is None and all(legacy):
+            # the one-column form: each output's record_id field names the input's record_id column
+            self.__dict__["input"] = OutputInput(dataset=legacy[0], on={"record_id": legacy[1]})
+        elif self.input is None and any(legacy):
+            raise ValueError("input_dataset and record_id go together")
+        elif self.input is not None and self.input_dataset not in (None, self.input.dataset):
+            raise ValueError("give input, or input_dataset with record_id (its one-column form), not both")
+        if self.input is not None and self.input_dataset is None:
+            self.__dict__["input_dataset"] = self.input.dataset
+        if not self.path and not (self.connection and self.table):
+            raise ValueError("give path, or connection and table")
+        return self
+
+    def not_applicable(self) -> set[str]:
+        return {"input"} if self.input is not None else set()
 
 
 class DataQuality(Part):

@@ -56,9 +56,9 @@ def _later(module: ModuleType, function: str) -> Callable:
     return lambda *args: getattr(module, function)(*args)
 
 
-bias, drift, outputs, profile, rules, sentences, sources = (
+bias, drift, guards, outputs, profile, rules, sentences, slices, sources = (
     _OnFirstUse(f"kit.checks.{name}")
-    for name in ("bias", "drift", "outputs", "profile", "rules", "sentences", "sources")
+    for name in ("bias", "drift", "guards", "outputs", "profile", "rules", "sentences", "slices", "sources")
 )
 
 
@@ -193,7 +193,7 @@ FAMILIES: tuple[Family, ...] = (
         "rule",
         "Data-quality rules",
         "rows of each dataset checked against the rules written for them",
-        lambda s: rules.run_plan(s.prepared.plan, s.answers.data_quality.rules).results,
+        lambda s: rules.run_plan(s.prepared.plan, s.answers).results,
         _rule_ids,
         lambda prepared: prepared.plan.findings,
         sentence=_later(sentences, "of_rule"),
@@ -206,9 +206,16 @@ FAMILIES: tuple[Family, ...] = (
         "sample outputs checked against their input records and the output template",
         lambda s: outputs.run(s.loaded, s.template, s.prepared.plan.tables),
         _output_ids,
-        lambda prepared: outputs.declaration_findings(prepared.loaded, prepared.plan.tables),
         sentence=_later(sentences, "of_output"),
         pass_rates_compared=True,
+    ),
+    Family(
+        "slice",
+        "Where outputs fail",
+        "each output rule's failure rate per value of the slice_by columns, against all outputs' rate",
+        lambda s: slices.run(s.loaded, s.prepared.plan),
+        lambda s: slices.planned(s.answers),
+        sentence=_later(sentences, "of_slice"),
     ),
     Family(
         "source",
@@ -261,7 +268,7 @@ FAMILIES: tuple[Family, ...] = (
 
 
 # The entries by role, for the rooms above that show one family's checks (never by its name).
-RULES, OUTPUTS, SOURCES, AUDITS, BIAS, DRIFT = FAMILIES
+RULES, OUTPUTS, SLICES, SOURCES, AUDITS, BIAS, DRIFT = FAMILIES
 # The families whose checks run on the data and outputs (guards of unacceptable outputs).
 DATA_QUALITY = (RULES, OUTPUTS)
 
@@ -278,7 +285,8 @@ def declaration_findings(prepared) -> list[Finding]:
     """What the families find wrong in the answers of a prepared project before anything runs (each
     family's own declarations), and unacceptable outputs caught by a check that does not exist."""
     found = [f for family in FAMILIES for f in family.declarations(prepared)]
-    return found + _catcher_findings(prepared.loaded) + _citation_findings(prepared)
+    found += _catcher_findings(prepared.loaded) + _citation_findings(prepared)
+    return list(dict.fromkeys(found))  # a connection that cannot open is one finding, not one per source
 
 
 def _catcher_findings(loaded) -> list[Finding]:
@@ -290,7 +298,10 @@ def _catcher_findings(loaded) -> list[Finding]:
     for i, item in enumerate(dq.unacceptable_outputs):
         for j, ref in enumerate(item.caught_by):
             loc = ("data_quality", "unacceptable_outputs", i, "caught_by", j)
-            if ref in output_ids and not dq.generated_outputs:
+            if guards.parse(ref).kind != guards.CHECK:
+                why = guards.problem(ref, loaded.answers, rules_ids | output_ids)
+                out += [loaded.document.finding(loc, why)] if why else []
+            elif ref in output_ids and not dq.generated_outputs:
                 message = (
                     f"{ref!r} checks generated outputs, but none are declared "
                     "(data_quality.generated_outputs), so it never runs and guards nothing"
@@ -298,9 +309,9 @@ def _catcher_findings(loaded) -> list[Finding]:
                 out.append(loaded.document.finding(loc, message))
             elif ref not in rules_ids | output_ids:
                 hint = did_you_mean(ref, sorted(rules_ids | output_ids))
-                out.append(
-                    loaded.document.finding(loc, f"{ref!r} is neither a rule id nor an output check{hint}")
-                )
+                guards_too = "" if hint else "; a person or an audit is written review:<role>, audit:<id>"
+                message = f"{ref!r} is neither a rule id nor an output check{hint}{guards_too}"
+                out.append(loaded.document.finding(loc, message))
     return out
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -100,9 +100,25 @@ def kind(dtype: dtypes.DataType) -> str:
 
 
 def profile_table(
-    table: ibis.Table, source: str, sample: str, bins: dict[str, Histogram] | None = None
+    table: ibis.Table,
+    source: str,
+    sample: str,
+    bins: dict[str, Histogram] | None = None,
+    sensitive: Iterable[str] = (),
 ) -> SourceProfile:
-    """The profile of ``table``; ``bins`` (per column) makes histograms share an earlier profile's bins."""
+    """The profile of ``table``; ``bins`` (per column) makes histograms share an earlier profile's bins.
+    A ``sensitive`` column keeps its counts only: no min, max, top values or histogram."""
+    profile = _profile(table, source, sample, bins)
+    hidden = set(sensitive)
+    for i, column in enumerate(profile.columns):
+        if column.name in hidden:
+            profile.columns[i] = column.model_copy(
+                update={"min": None, "max": None, "top_values": None, "other_count": 0, "histogram": None}
+            )
+    return profile
+
+
+def _profile(table: ibis.Table, source: str, sample: str, bins: dict[str, Histogram] | None) -> SourceProfile:
     stats = _statistics(table)
     rows = int(stats["rows"] or 0)
     edges = _bins(table, stats, bins or {})
@@ -244,5 +260,6 @@ def profile_sources(
             table = opened(source, Path(project_dir), tables)
         except SourceError:
             continue
-        profiles[source.id] = profile_table(table, source.id, where, bins(source.id) if bins else None)
+        earlier = bins(source.id) if bins else None
+        profiles[source.id] = profile_table(table, source.id, where, earlier, source.sensitive)
     return profiles

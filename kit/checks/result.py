@@ -16,12 +16,13 @@ from kit.answers.schema import Rule, RuleSeverity, Source
 
 if TYPE_CHECKING:  # the families' own measurements; their modules import this one
     from kit.checks.bias import BiasResult
+    from kit.checks.slices import Sliced
     from kit.checks.sources import AuditStatus, SourceStatus
 
 # What a check judged, so its sentence never rebuilds an id to find it again: the rule, the
 # source (its freshness), the source's or audit's status, the bias measurement (None: the check
 # id and detail say it all).
-Judged = Union[Rule, Source, "SourceStatus", "AuditStatus", "BiasResult", None]
+Judged = Union[Rule, Source, "SourceStatus", "AuditStatus", "BiasResult", "Sliced", None]
 
 Status = Literal["pass", "warn", "fail", "error"]
 MAX_EXAMPLES = 10

@@ -18,13 +18,13 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import ValidationError
 
-from kit.answers.schema import Rule, Source
-from kit.checks.engine import datasets
+from kit.answers.schema import Answers, Rule, Source
+from kit.checks.engine import datasets, joined, masking
 from kit.checks.engine.compile import Compiled, compile_rule
 from kit.checks.engine.count import count
 from kit.checks.engine.kinds import KINDS, Context, RuleError
 from kit.checks.result import CheckResult
-from kit.findings import AnswersError, Finding, format_path
+from kit.findings import AnswersError, Finding, did_you_mean, format_path
 from kit.phrases import plural
 
 # --- declarations: every problem located in the answers file -----------------------------------
@@ -65,6 +65,8 @@ class Plan:
     tables: dict[str, ibis.Table] = field(default_factory=dict)
     compiled: dict[int, Compiled] = field(default_factory=dict)
     broken: dict[int, str] = field(default_factory=dict)  # rule index -> why it cannot run
+    read: dict[int, str] = field(default_factory=dict)  # rule index -> key of the table it reads
+    with_joins: dict[str, joined.Joined] = field(default_factory=dict)  # key -> table with joins
 
 
 def plan(loaded, backend=None, as_of: dt.date | None = None) -> Plan:
@@ -83,8 +85,12 @@ def _plan(loaded, backend, as_of: dt.date) -> Plan:
 
     for i, source in enumerate(answers.problem_boundaries.data.sources):
         _open(source, i, loaded.project_dir, backend, result, add)
+    spec = answers.data_quality.generated_outputs
+    if spec is not None:
+        labels = {s.id: s.sample or f"table {s.table}" for s in answers.problem_boundaries.data.sources}
+        _open_outputs(spec, loaded.project_dir, backend, result, add, labels)
     project = answers.project
-    ctx = Context(as_of, project.timezone, result.tables)
+    ctx = Context(as_of, project.timezone, result.tables, loaded.project_dir)
     sources = {s.id: s for s in answers.problem_boundaries.data.sources}
     for i, rule in enumerate(answers.data_quality.rules):
         base = ("data_quality", "rules", i)
@@ -92,6 +98,12 @@ def _plan(loaded, backend, as_of: dt.date) -> Plan:
         for loc, message in problems:
             add(loc, message)
         source = sources.get(rule.dataset)
+        if spec is not None and rule.dataset == spec.id and not problems:
+            if spec.id not in result.tables:
+                result.broken[i] = f"the generated outputs {spec.id!r} could not be read"
+                continue
+            _compile_on(rule, i, spec.id, spec.path or f"table {spec.table}", ctx, result, add)
+            continue
         if problems or source is None:
             result.broken[i] = "declaration error, see findings"
             continue
@@ -104,17 +116,64 @@ def _plan(loaded, backend, as_of: dt.date) -> Plan:
                 )
             result.broken[i] = f"source {rule.dataset!r} could not be read"
             continue
-        try:
-            label = source.sample or f"table {source.table}"
-            result.compiled[i] = compile_rule(rule, result.tables[rule.dataset], ctx, label)
-        except RuleError as exc:
-            add((*base, *exc.where), str(exc))
-            result.broken[i] = str(exc)
-        except Exception as exc:  # a backend error while compiling is the rule's error
-            result.broken[i] = datasets.first_line(exc)
-            if isinstance(ctx.as_of, dt.date):  # else the schema error on project.as_of says why
-                add(base, f"cannot be compiled: {datasets.first_line(exc)}")
+        _compile_on(rule, i, rule.dataset, source.sample or f"table {source.table}", ctx, result, add)
     return result
+
+
+def _compile_on(rule: Rule, i: int, dataset: str, label: str, ctx: Context, result: Plan, add) -> None:
+    """Compile a rule on its dataset's table, with the rule's own joins when it declares any."""
+    base = ("data_quality", "rules", i)
+    table, key = result.tables[dataset], dataset
+    try:
+        if rule.join:
+            key = f"{dataset} join {[(j.dataset, sorted(j.on.items())) for j in rule.join]}"
+            if key not in result.with_joins:
+                found = joined.joins_of(table, rule.join, result.tables, ("join",))
+                result.with_joins[key] = found
+            table = result.with_joins[key].table
+        result.compiled[i] = compile_rule(rule, table, ctx, label)
+        result.read[i] = key
+    except (RuleError, joined.JoinError) as exc:
+        add((*base, *exc.where), str(exc))
+        result.broken[i] = str(exc)
+    except Exception as exc:  # a backend error while compiling is the rule's error
+        result.broken[i] = datasets.first_line(exc)
+        if isinstance(ctx.as_of, dt.date):  # else the schema error on project.as_of says why
+            add(base, f"cannot be compiled: {datasets.first_line(exc)}")
+
+
+def _in_the_form_written(spec, loc: tuple, exc: joined.JoinError, label: str) -> tuple[tuple, str]:
+    """A join error located where the answers wrote it: in the one-column form (input_dataset +
+    record_id) an input column that does not exist is the record_id's."""
+    if "input" in spec.model_fields_set or exc.where[:2] != ("input", "on"):
+        return (*loc, *exc.where), str(exc)
+    return (*loc, "record_id"), str(exc).replace(f"is not in {joined.INPUT}", f"is not in {label}")
+
+
+def _open_outputs(spec, project_dir: Path, backend, result: Plan, add, labels: dict[str, str]) -> None:
+    """The generated outputs as a dataset of the engine, under their id; a bad file or join located."""
+    loc = ("data_quality", "generated_outputs")
+    try:
+        opened = joined.open_outputs(spec, project_dir, result.tables, backend)
+    except joined.JoinError as exc:
+        add(*_in_the_form_written(spec, loc, exc, labels.get(spec.input.dataset, spec.input.dataset)))
+        return
+    except datasets.SourceError as exc:
+        if "file not found" not in str(exc):  # reported by the answers' reference checks
+            add((*loc, "path" if spec.path else "table"), str(exc))
+        return
+    except AnswersError as exc:
+        result.findings.extend(exc.findings)
+        return
+    except Exception as exc:  # a backend's error, e.g. an unknown table
+        add((*loc, "path" if spec.path else "table"), datasets.first_line(exc))
+        return
+    result.tables[spec.id] = opened.table
+    result.with_joins[spec.id] = opened
+    for j, column in enumerate(spec.slice_by):
+        if column not in opened.table.columns:
+            hint = did_you_mean(column, opened.table.columns)
+            add((*loc, "slice_by", j), f"column {column!r} is not in the outputs or their input{hint}")
 
 
 def _open(source: Source, index: int, project_dir: Path, backend, result: Plan, add) -> None:
@@ -133,7 +192,7 @@ def _open(source: Source, index: int, project_dir: Path, backend, result: Plan, 
             add((*loc, field_name), str(exc))
         return
     except AnswersError as exc:  # a connection's own located findings (connections.yaml, name)
-        result.findings.extend(exc.findings)
+        result.findings.extend(f for f in exc.findings if f not in result.findings)  # once per connection
         return
     except Exception as exc:  # a backend's error, e.g. an unknown table
         add((*loc, field_name), datasets.first_line(exc))
@@ -150,27 +209,66 @@ class RulesReport:
     findings: list[Finding]
 
 
+def sensitive_columns(answers, rule: Rule) -> set[str]:
+    """The columns a rule's examples may show that a source marks sensitive: its own dataset's, a
+    joined dataset's as <dataset>.<column>, and the input row's as input.<column> on outputs."""
+    marked = {s.id: s.sensitive for s in answers.problem_boundaries.data.sources}
+    hidden = set(marked.get(rule.dataset, []))
+    for join in rule.join:
+        hidden |= {f"{join.dataset}.{c}" for c in marked.get(join.dataset, [])}
+    outputs = answers.data_quality.generated_outputs
+    if outputs and rule.dataset == outputs.id:
+        source = outputs.input.dataset if outputs.input else outputs.input_dataset
+        hidden |= {f"input.{c}" for c in marked.get(source, [])}
+        for join in outputs.joins:
+            hidden |= {f"{join.dataset}.{c}" for c in marked.get(join.dataset, [])}
+    return hidden
+
+
 def run(loaded, as_of: dt.date | None = None, backend=None) -> RulesReport:
     """Run every rule of a loaded project where its source's data lives, as of the run's date
     (the answers' project.as_of when not given)."""
-    return run_plan(plan(loaded, backend, as_of), loaded.answers.data_quality.rules)
+    return run_plan(plan(loaded, backend, as_of), loaded.answers)
 
 
-def run_plan(prepared: Plan, rules: list[Rule]) -> RulesReport:
+def run_plan(prepared: Plan, answers: Answers) -> RulesReport:
     """Count the rules a plan compiled, one query per table; a rule it could not compile is an error."""
+    rules = answers.data_quality.rules
     results: dict[int, CheckResult] = {
         i: CheckResult(
             rules[i].id, 0, 0, rules[i].severity, rules[i].min_pass_rate, error=why, judged=rules[i]
         )
         for i, why in prepared.broken.items()
     }
-    by_dataset: dict[str, list[int]] = {}
+    by_table: dict[str, list[int]] = {}
     for i in prepared.compiled:
-        by_dataset.setdefault(rules[i].dataset, []).append(i)
-    for dataset, indices in by_dataset.items():
-        counted = count(prepared.tables[dataset], [prepared.compiled[i] for i in indices])
+        by_table.setdefault(prepared.read[i], []).append(i)
+    for key, indices in by_table.items():
+        table = prepared.with_joins[key].table if key in prepared.with_joins else prepared.tables[key]
+        counted = count(table, [prepared.compiled[i] for i in indices])
+        note = _ambiguity(prepared.with_joins.get(key))
+        for i, result in zip(indices, counted, strict=True):
+            result.detail += note
+            # a sensitive column's values never leave the engine as they are
+            result.examples = masking.mask_rows(result.examples, sensitive_columns(answers, rules[i]))
         results.update(zip(indices, counted, strict=True))
     return RulesReport([results[i] for i in range(len(rules))], prepared.findings)
+
+
+def _ambiguity(opened: joined.Joined | None) -> str:
+    """What the record says when a join key matched several rows (a join never multiplies rows)."""
+    if opened is None or not opened.ambiguous:
+        return ""
+    try:
+        counts = {alias: datasets.scalar(n) or 0 for alias, n in opened.ambiguous.items()}
+    except Exception as exc:  # the rules' own queries report the backend's error
+        return f" (rows whose join key matched several rows could not be counted: {datasets.first_line(exc)})"
+    notes = [
+        f"{plural(int(n), 'row')} matched several rows of {alias}: values those rows disagree on read as missing"
+        for alias, n in counts.items()
+        if n
+    ]
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def run_on_table(

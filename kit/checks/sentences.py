@@ -56,7 +56,8 @@ def _counted(check: CheckResult, noun: str, verb: str, rest: str) -> str:
 def rule_sentence(check: CheckResult, rule: Rule, answers: Answers, as_of: dt.date) -> str:
     """The rule's kind says what its failing rows do, with the rule's values, the source's row
     noun and ``as_of``, the run's date (--as-of), the day the rule was judged on."""
-    noun = row_noun(answers, rule.dataset)
+    spec = answers.data_quality.generated_outputs
+    noun = output_noun(answers) if spec and rule.dataset == spec.id else row_noun(answers, rule.dataset)
     kind = KINDS[rule.check]
     ctx = Context(as_of, answers.project.timezone)
     verb, rest = kind.failure(list(rule.columns), kind.params.model_validate(rule.params), ctx, noun)
@@ -151,6 +152,13 @@ def of_bias(check: CheckResult, answers: Answers, as_of: dt.date) -> str:
 
 def of_drift(check: CheckResult, answers: Answers, as_of: dt.date) -> str:
     return f"{check.id}: {check.detail}"  # each comparison states its threshold
+
+
+def of_slice(check: CheckResult, answers: Answers, as_of: dt.date) -> str:
+    return (
+        f"{check.detail}; {say.of(check.failed, check.checked, 'value')} of the slice fail at least twice "
+        "as often as all, over at least 20 outputs with 5 failing; allowed: none"
+    )
 
 
 def of_items(check: CheckResult, answers: Answers, as_of: dt.date) -> str:

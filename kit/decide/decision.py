@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from kit import phrases as say
 from kit.checks import families
 from kit.checks.result import CheckResult
-from kit.decide import acceptances
+from kit.decide import acceptances, guarding
 from kit.decide.evidence import Evidence
 from kit.decide.team import expected_roles
 
@@ -169,18 +169,18 @@ def template_gaps(ev: Evidence) -> list[Reason]:
 
 
 def unguarded_outputs(ev: Evidence) -> list[Reason]:
-    """An unacceptable output that no rule or output check which ran on data guards."""
-    ran = {c.id for c in ev.data_quality_checks if c.status != "error" and c.checked}
+    """An unacceptable output that nothing guards: no check of its that ran on data, no reviewing
+    role of the team, no audit (kit.decide.guarding)."""
     out = []
-    for i, item in enumerate(ev.answers.data_quality.unacceptable_outputs):
-        guards = [ref for ref in item.caught_by if ref in ran]
-        if not guards:
-            named = say.plural(len(item.caught_by), "named check")
+    for row in guarding.matrix(ev):
+        if not row.guarded:
+            named = say.plural(len(row.named), "named guard")
             out.append(
                 Reason(
-                    f"unacceptable output {item.id} ({item.description}) is guarded by 0 of its {named} "
-                    f"({say.listing(item.caught_by) or 'none'}): none ran on data; required: at least 1",
-                    f"data_quality.unacceptable_outputs[{i}].caught_by",
+                    f"unacceptable output {row.id} ({row.description}) is guarded by 0 of its {named} "
+                    f"({say.listing(row.named) or 'none'}): no check ran on data and no reviewer or audit "
+                    "stands guard; required: at least 1",
+                    f"data_quality.unacceptable_outputs[{row.index}].caught_by",
                 )
             )
     return out

@@ -289,3 +289,41 @@ def bias_shares(anchor: str, measures) -> Chart:
         table,
         image,
     )
+
+
+def slice_rates(anchor: str, check) -> Chart:
+    """An output rule's failure rate per value of a slice column; the dashed line is twice the rate
+    of all outputs, the line a slice must reach (with 20 outputs and 5 failing) to be a condition."""
+    sliced = check.judged  # kit.checks.slices.Sliced
+    overall = sliced.overall
+    rows = [
+        Row(
+            str(r["value"]),
+            r["rate"],
+            None,
+            2 * overall,
+            f"{phrases.number(r['failing'])} of {phrases.number(r['outputs'])}",
+            r["rate"] >= 2 * overall and r["outputs"] >= 20 and r["failing"] >= 5 and overall > 0,
+        )
+        for r in sliced.rows
+    ]
+    title = f"Failure rate of {sliced.rule} per {sliced.column}"
+    table = [
+        [r.label, phrases.share(r.value, 1), f"{src['ratio']:.1f}x", r.text]
+        for r, src in zip(rows, sliced.rows, strict=True)
+    ]
+    scale = linear_scale(rows) if rows else Scale(0, 1, False)
+    image = (
+        svg(
+            anchor,
+            title + " (dashed line: twice the rate of all outputs)",
+            check.detail,
+            rows,
+            scale,
+            percent_tick,
+        )
+        if rows and informative(rows, scale)
+        else None
+    )
+    columns = ["Value", "Failure rate", "Against all outputs", "Failing"]
+    return Chart(anchor, title, check.detail, columns, table, image)

@@ -13,6 +13,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from kit.paths import TEMPLATES
+from kit.record import render
 from kit.record.data import RECORD_MIMETYPE, emitted
 from kit.record.print_css import running_header
 from kit.record.summary import first_screen
@@ -43,6 +44,12 @@ def _shareable(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
     cell = copy.deepcopy(cell)
     if cell.cell_type == "code":
         cell.outputs = [o for o in cell.get("outputs", []) if not (set(o.get("data", {})) & NOT_SHARED)]
+        for output in cell.outputs:  # each output's copy of the style sheet: the record has one, in its head
+            if "text/html" in output.get("data", {}):
+                html = output.data["text/html"]
+                output.data["text/html"] = render.without_style(
+                    "".join(html) if isinstance(html, list) else html
+                )
     return cell
 
 
@@ -106,11 +113,39 @@ def unique_ids(html: str) -> str:
     return ID_ATTRIBUTE.sub(first_only, html)
 
 
+REGION_OR_STEP = re.compile(
+    r'<div aria-label="(?P<label>[^"]*)"(?P<region> class="wbk-scroll" role="region")'
+    r'|<details class="wbk-step" id="(?P<step>[^"]*)"'
+)
+
+
+def unique_region_names(html: str, titles: dict[str, str]) -> str:
+    """Name each scrolling region once: steps 1 and 3 both show the source inventory, and a reader
+    moving by landmarks must tell them apart. A name seen before gets its step's title after it.
+    (nbconvert writes attributes in alphabetical order, as templates/html/macros.html.j2 does.)"""
+    seen: set[str] = set()
+    step = ""
+
+    def named(match: re.Match) -> str:
+        nonlocal step
+        if match.group("step") is not None:
+            step = titles.get(match.group("step"), match.group("step"))
+            return match.group(0)
+        label, n = match.group("label"), 1
+        while label in seen:
+            n += 1
+            label = f"{match.group('label')} ({step}{'' if n == 2 else f', {n - 1}'})"
+        seen.add(label)
+        return f'<div aria-label="{label}"{match.group("region")}'
+
+    return REGION_OR_STEP.sub(named, html)
+
+
 def to_html(nb: nbformat.NotebookNode, wbk: dict[str, Any]) -> str:
     body, _ = exporter().from_notebook_node(
         nb, resources={"wbk": wbk, "metadata": {"name": wbk.get("title", "")}}
     )
-    return unique_ids(body)
+    return unique_region_names(unique_ids(body), wbk.get("titles", {}))
 
 
 def export_record(steps: list[tuple[str, nbformat.NotebookNode]], wbk: dict[str, Any]) -> str:
@@ -123,6 +158,7 @@ def export_record(steps: list[tuple[str, nbformat.NotebookNode]], wbk: dict[str,
             "toc": toc,
             "titles": dict(toc),
             "summary": first_screen(rec),
+            "style_sheet": render.style_sheet(),
             "print_css": running_header(wbk.get("title", ""), rec.get("decision"), rec.get("as_of")),
         },
     )

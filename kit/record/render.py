@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -58,6 +59,18 @@ def text(item: Any) -> Markup:
     return Markup("<br>").join(escape(line) for line in str(item).split("\n"))
 
 
+CODE_SPAN = re.compile(r"``\s?(.+?)\s?``|`([^`]+)`")
+
+
+def spans(sentence: str) -> Markup:
+    """A kit sentence with Markdown code spans (the rule kinds' meanings) as text and <code>."""
+    out, at = Markup(""), 0
+    for match in CODE_SPAN.finditer(sentence):
+        out += escape(sentence[at : match.start()]) + code(match.group(1) or match.group(2))
+        at = match.end()
+    return out + escape(sentence[at:])
+
+
 def code(item: Any) -> Markup:
     return Markup("<code>") + escape(str(item)) + Markup("</code>")
 
@@ -65,6 +78,8 @@ def code(item: Any) -> Markup:
 def value(item: Any, as_code: bool = False) -> Markup:
     """Any answer value as HTML: lists as lists, dates ISO, booleans yes/no, numbers grouped,
     text escaped; ``as_code`` puts strings and numbers in code spans (and everything inside)."""
+    if isinstance(item, Markup):  # already HTML the kit made (a sentence with code spans)
+        return item
     if isinstance(item, bool):
         return Markup("yes" if item else "no")
     if isinstance(item, dt.date):
@@ -108,6 +123,7 @@ def environment() -> Environment:
     env.filters.update(
         text=text,
         code=code,
+        spans=spans,
         value=value,
         field=field,
         label=label,
@@ -133,6 +149,27 @@ def is_records(item: Any) -> bool:
 
 def columns(rows: list[dict]) -> list[str]:
     return list(dict.fromkeys(k for row in rows for k in row))
+
+
+@functools.cache
+def style_sheet() -> str:
+    """The kit's one style sheet (templates/html/wbk.css), shared by notebook outputs and the record."""
+    text = (TEMPLATES / "html" / "wbk.css").read_text(encoding="utf-8")
+    return re.sub(r"/\*.*?\*/\s*", "", text, flags=re.DOTALL)  # comments are for its readers, not each output
+
+
+@functools.cache
+def style_tag() -> str:
+    """The style sheet as the <style> each notebook output carries (the record moves it to its head)."""
+    return render("style.html.j2", css=Markup(style_sheet()))
+
+
+STYLE_TAG = re.compile(r'<style class="wbk-style">.*?</style>', re.DOTALL)
+
+
+def without_style(html: str) -> str:
+    """An output's markup without the style sheet it carries (the record has it once, in its head)."""
+    return STYLE_TAG.sub("", html)
 
 
 def render(name: str, **context: Any) -> str:

@@ -24,7 +24,11 @@ def first_screen(rec: Mapping[str, Any]) -> str:
         {**s, "anchor": f"member-{i}" if rec.get("status", "ok") == "ok" else ""}
         for i, s in enumerate(rec.get("sign_offs", []))
     ]
-    pending = [f"{s['role']} ({s['person']})" for s in sign_offs if s.get("decision") in STILL_TO_SIGN]
+    pending = [
+        f"{s['role']} ({s['person']})"
+        for s in sign_offs
+        if s.get("state", s.get("decision")) in STILL_TO_SIGN  # what it counts as, not what was signed
+    ]
     return render.render(
         "first_screen.html.j2",
         decision=rec["decision"],

@@ -33,7 +33,7 @@ from kit.record import model
 from kit.record.calendar import CALENDAR_FILE, record_calendar
 from kit.record.coverage import COVERAGE_FILE, coverage_json
 from kit.record.provenance import provenance
-from kit.run import index, staging
+from kit.run import gate, index, staging
 from kit.run.execute import KernelSession, prepare, step_notebooks
 from kit.run.progress import Progress
 
@@ -45,6 +45,7 @@ class Job:
     out: Path
     parameters: dict[str, Any]
     pdf: bool = False  # also write record.pdf (kit.record.pdf)
+    failures: Any = None  # kit.run.failures.Options: write failing rows (--failures)
     title: str = ""  # what the reader calls it: project.name of the answers, else the folder name
 
     def __post_init__(self) -> None:
@@ -106,12 +107,16 @@ def run_project(job: Job, folder: Path, session: KernelSession, report=None) -> 
         job.title, prov, emitted, failure.as_dict() if failure else None, job.out / "record.json"
     )
     facts = _facts(job, rec)
+    rows_written, rows_problem = [], ""
+    if job.failures is not None and not failure:  # before the page: it lists them
+        rows_written, rows_problem = _write_failures(job, rec, folder)
     html = _export(
         steps,
         {
             "title": f"Design record: {rec.get('project') or job.name}",
             "facts": facts,
             "failure": failure.as_dict() if failure else None,
+            "failing_rows": rows_written,
         },
     )
     write_atomic(folder / "record.json", record.dump(rec))
@@ -123,8 +128,23 @@ def run_project(job: Job, folder: Path, session: KernelSession, report=None) -> 
         from kit.record.pdf import write_pdf
 
         write_pdf(html, folder / "record.pdf")
-    reason = f"{failure.step}, cell {failure.cell}: {failure.error}" if failure else ""
-    return ProjectRun(job.name, "failed" if failure else "ok", time.perf_counter() - started, rec, reason)
+    reason = f"{failure.step}, cell {failure.cell}: {failure.error}" if failure else rows_problem
+    status = "failed" if failure or reason else "ok"
+    return ProjectRun(job.name, status, time.perf_counter() - started, rec, reason)
+
+
+def _write_failures(job: Job, rec: dict[str, Any], folder: Path) -> tuple[list[dict], str]:
+    """--failures: the failing rows beside the record, and why they could not be written ("")."""
+    from kit.run import failures
+
+    try:
+        return failures.write(job.project, rec, folder / "failures", job.failures), ""
+    except Exception as exc:  # the record stands; the batch says the rows are missing
+        from kit.checks.engine.connections import redact
+
+        return [], redact(
+            f"failing rows not written: {type(exc).__name__}: {exc}".splitlines()[0], job.project
+        )
 
 
 def _export(steps, wbk):
@@ -169,6 +189,7 @@ def make_jobs(
     as_of: str | None,
     pdf: bool = False,
     baselines: Baselines | None = None,
+    failures: Any = None,
 ) -> list[Job]:
     names: dict[str, int] = {}
     made = []
@@ -184,7 +205,11 @@ def make_jobs(
         params = {"project": ".", "as_of": as_of, "show_form": False}
         if baseline:  # a first run has none; the notebooks' default (None) stands
             params["baseline"] = os.path.relpath(baseline, folder)
-        made.append(Job(folder, name, out / name, params, pdf=pdf, title=_title(folder, name, made)))
+        made.append(
+            Job(
+                folder, name, out / name, params, pdf=pdf, failures=failures, title=_title(folder, name, made)
+            )
+        )
     return made
 
 
@@ -237,6 +262,9 @@ def run_projects(
     allow_errors: bool = False,
     pdf: bool = False,
     baselines: Baselines | None = None,
+    fail_on: str = gate.DEFAULT_FAIL_ON,
+    reports: Reports | None = None,
+    failures: Any = None,
 ) -> int:
     if as_of:
         try:
@@ -256,7 +284,7 @@ def run_projects(
         print(f"wbk run: {problem}", file=sys.stderr)
         return 2
     out.mkdir(parents=True, exist_ok=True)
-    all_jobs = make_jobs(projects, out, as_of, pdf, baselines)
+    all_jobs = make_jobs(projects, out, as_of, pdf, baselines, failures)
     progress = Progress([j.title for j in all_jobs], [p.stem for p in step_notebooks()])
     outcomes: list[ProjectRun] = []
     try:
@@ -278,15 +306,44 @@ def run_projects(
         progress.close()
     index.rebuild(out, {o.name: o.reason for o in outcomes if not o.published})
     print(summary_table(outcomes))
-    errored = [o.name for o in outcomes if record.errored_checks(o.record)]
-    if errored and not allow_errors:
+    return finish(outcomes, out, fail_on, allow_errors, reports or Reports())
+
+
+@dataclass
+class Reports:
+    """Machine-readable reports a batch writes besides the records (--junit FILE)."""
+
+    junit: Path | None = None
+
+
+def finish(outcomes: list[ProjectRun], out: Path, fail_on: str, allow_errors: bool, reports: Reports) -> int:
+    """Judge every project against the gate, write OUT/summary.json (and the JUnit file), say why
+    the batch does not exit 0, and return the exit code of gate.EXIT_CODES."""
+    verdicts = [gate.judge(o.name, o.status, _with_failure(o), fail_on, allow_errors) for o in outcomes]
+    write_atomic(out / "summary.json", gate.summary_json(verdicts, fail_on, allow_errors))
+    if reports.junit:
+        from kit.run.junit import junit_xml
+
+        projects = [
+            (o.name, _with_failure(o), o.seconds, out.resolve() / o.name / "record.html") for o in outcomes
+        ]
+        write_atomic(reports.junit, junit_xml(projects, reports.junit))
+    for verdict in verdicts:
+        if verdict.code:
+            print(f"wbk run: {verdict.project}: {verdict.reason} (exit {verdict.code})", file=sys.stderr)
+    if any(v.details["errored_checks"] for v in verdicts) and not allow_errors:
         print(
-            f"wbk run: checks could not run in {', '.join(errored)}: the records say which and why "
-            "(--allow-errors accepts such records)",
+            "wbk run: the records say which checks could not run and why (--allow-errors accepts them)",
             file=sys.stderr,
         )
-        return 1
-    return 0 if all(o.status == "ok" for o in outcomes) else 1
+    return gate.exit_code(verdicts)
+
+
+def _with_failure(outcome: ProjectRun) -> dict[str, Any]:
+    """The record, or for a project that crashed before it had one, a record saying why."""
+    if outcome.status == "ok" or outcome.record.get("failure"):
+        return outcome.record
+    return {**outcome.record, "failure": {"step": "run", "cell": 0, "error": outcome.reason}}
 
 
 def _worker(todo, events) -> list[ProjectRun]:

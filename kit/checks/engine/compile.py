@@ -5,7 +5,7 @@ text date columns are classified by one small query), so validate and run share 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ibis
 from pydantic import BaseModel
@@ -25,6 +25,7 @@ class Compiled:
     fails: ibis.BooleanValue | None  # row-level kinds: True when the row fails
     failing: Failing | None  # set-level kinds: their own query
     shown: list[str]  # columns an example row shows
+    shows: dict[str, ibis.Value] = field(default_factory=dict)  # and what the kind measured on it
 
     @property
     def detail(self) -> str:
@@ -51,7 +52,8 @@ def compile_rule(rule: Rule, table: ibis.Table, ctx: Context, label: str = "the 
         fails = ~kind.passes(table, list(rule.columns), params, ctx).fill_null(False)
     else:
         failing = kind.failing(scope, list(rule.columns), params, ctx)
-    return Compiled(rule, kind, params, meaning, applies, fails, failing, _shown(rule, params, table))
+    shows = kind.shows(table, list(rule.columns), params, ctx) if kind.shows else {}
+    return Compiled(rule, kind, params, meaning, applies, fails, failing, _shown(rule, params, table), shows)
 
 
 def _where(text: str | None, table: ibis.Table) -> ibis.BooleanValue | None:

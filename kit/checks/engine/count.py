@@ -58,7 +58,10 @@ def _result(table: ibis.Table, c: Compiled, totals: dict[str, int], i: int) -> C
             examples = _examples(failing, c) if failed else []
         else:
             checked = checked if c.failing.checked is None else int(c.failing.checked)
-            if c.failing.total is not None:
+            if c.failing.streamed is not None:
+                failed, examples = c.failing.streamed()
+                examples = [{k: _plain(v) for k, v in row.items()} for row in examples]
+            elif c.failing.total is not None:
                 failed, examples = _counted_examples(c)
             else:
                 failed = int(scalar(c.failing.failed) or 0)
@@ -88,7 +91,9 @@ def _counted_examples(c: Compiled) -> tuple[int, list[dict[str, Any]]]:
     """The failing count and up to MAX_EXAMPLES examples of a set-level rule, in one query."""
     table = c.failing.examples
     shown = [col for col in c.shown if col in table.columns] + list(c.failing.measured)
-    fetched = rows(table.select(*shown, **{TOTAL: c.failing.total(table)}).limit(MAX_EXAMPLES))
+    total = table.aggregate(**{TOTAL: c.failing.total(table)})  # one row: a broadcast, never a window
+    ordered = [col for col in shown if col in table.columns]
+    fetched = rows(table.select(*shown).limit(MAX_EXAMPLES).cross_join(total).order_by(*ordered))
     failed = int(fetched[0][TOTAL] or 0) if fetched else 0
     return failed, [{k: _plain(v) for k, v in row.items() if k != TOTAL} for row in fetched]
 
@@ -96,7 +101,7 @@ def _counted_examples(c: Compiled) -> tuple[int, list[dict[str, Any]]]:
 def _examples(failing: ibis.Table, c: Compiled) -> list[dict[str, Any]]:
     measured = list(c.failing.measured) if c.failing is not None else []
     shown = [col for col in c.shown if col in failing.columns] + measured
-    fetched = rows(failing.select(shown).limit(MAX_EXAMPLES))
+    fetched = rows(failing.select(*shown, **c.shows).limit(MAX_EXAMPLES))
     return [{k: _plain(v) for k, v in row.items()} for row in fetched]
 
 

@@ -52,23 +52,37 @@ def _columnar_dir() -> Path:
     return folder
 
 
-def connect(name: str, project_dir: Path) -> BaseBackend:
-    """The backend of a named connection (defined beside the answers, never inside them)."""
-    from kit.checks.engine import connections  # imported when a source first names a connection
-
-    return connections.connect(name, project_dir)
-
-
 def open_source(source: Source, project_dir: Path, backend: BaseBackend | None = None) -> ibis.Table:
     """The source's data as an Ibis table: ``table`` on its ``connection``, else its sample file(s)."""
-    if source.connection and source.table:
-        con = backend or connect(source.connection, Path(project_dir))
-        *database, name = source.table.split(".")
-        return con.table(name, database=tuple(database) or None)
-    if not source.sample:
+    if not source.sample and not (source.connection and source.table):
         raise SourceError(f"source {source.id!r} has neither a sample file nor a connection and table")
-    files = sample_files(Path(project_dir), source.sample)
-    return _open_files(backend or default_backend(), files, source.encoding, source.delimiter)
+    return open_data(
+        project_dir,
+        source.sample,
+        source.connection,
+        source.table,
+        backend,
+        source.encoding,
+        source.delimiter,
+    )
+
+
+def open_data(
+    project_dir: Path,
+    files: str | None,
+    connection: str | None = None,
+    table: str | None = None,
+    backend: BaseBackend | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> ibis.Table:
+    """``table`` on ``connection``, else the file or glob ``files`` (sources and generated outputs)."""
+    if connection and table:
+        from kit.checks.engine import connections  # imported when a dataset first names a connection
+
+        return connections.open_table(connection, table, Path(project_dir), backend)
+    found = sample_files(Path(project_dir), files)
+    return _open_files(backend or default_backend(), found, encoding, delimiter)
 
 
 def opened(source: Source, project_dir: Path, tables: dict[str, ibis.Table] | None) -> ibis.Table:
@@ -218,7 +232,8 @@ def explain(exc: Exception, path: str) -> str:
     """A reader's error as one sentence naming the file (and its line when the reader knows it)."""
     text = str(exc)
     found = re.search(r"(?:CSV Error on Line|line)[: ]+(\d+)", text)
-    line = f" line {found.group(1)}" if found else ""
+    shift = 1 if "Malformed JSON" in text else 0  # DuckDB 2 names the line after a bad JSON line
+    line = f" line {int(found.group(1)) - shift}" if found else ""
     for pattern, message in _EXPLAIN:
         match = re.search(pattern, text, re.IGNORECASE)
         if match:
@@ -238,6 +253,16 @@ def scalar(expr: ibis.Scalar):
 
 def rows(table: ibis.Table) -> list[dict]:
     return table.to_pyarrow().to_pylist()
+
+
+def batches(table: ibis.Table, size: int):
+    """The table's rows as Arrow record batches of ``size`` rows, streamed (never all at once).
+    DuckDB 2 renamed the cursor method Ibis 12 streams with, so its reader is asked for directly."""
+    con = table.get_backend()
+    if con.name == "duckdb":
+        con._run_pre_execute_hooks(table)  # registers in-memory tables the query reads, as execute does
+        return con.con.sql(con.compile(table)).to_arrow_reader(size)
+    return table.to_pyarrow_batches(chunk_size=size)
 
 
 def missing_column(

@@ -5,6 +5,7 @@ unknown function or column is an ExpressionError before anything runs."""
 
 from __future__ import annotations
 
+import difflib
 import functools
 import operator
 from collections.abc import Callable
@@ -119,13 +120,20 @@ class _Translator:
             return "a statement is not allowed; write one condition, e.g. status = 'final'"
         return f"{node.key.upper()} is not allowed; allowed: {ALLOWED}"
 
-    def _column(self, node: exp.Column) -> ibis.Value:
-        if node.table:
-            raise ExpressionError(f"write {node.name} without a table name")
-        if node.name not in self.table.columns:
-            known = ", ".join(self.table.columns)
-            raise ExpressionError(f"unknown column {node.name!r}; the dataset has: {known}")
-        return self.table[node.name]
+    def _column(self, node: exp.Column | exp.Dot) -> ibis.Value:
+        # a dotted name is one column: an output field path, input.<column>, <dataset>.<column>
+        name = dotted(node)
+        if name not in self.table.columns:
+            close = difflib.get_close_matches(name, self.table.columns, n=1)
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else f"the dataset has: {', '.join(self.table.columns)}"
+            )
+            raise ExpressionError(f"unknown column {name!r}; {hint}")
+        return self.table[name]
+
+    _dot = _column
 
     def _literal(self, node: exp.Literal) -> ibis.Value:
         if node.is_string:
@@ -195,6 +203,17 @@ def _type_names() -> str:
     return ", ".join(sorted({t.name for t in _TYPES}))
 
 
+def dotted(node: exp.Column | exp.Dot) -> str:
+    """The column a (possibly dotted) name in SQL means: a.b.c is the column named "a.b.c"."""
+    if isinstance(node, exp.Dot):
+        return f"{dotted(node.this)}.{node.expression.name}"
+    return ".".join(part.name for part in node.parts)
+
+
 def columns(text: str) -> list[str]:
     """The columns a predicate reads, in order of appearance."""
-    return list(dict.fromkeys(c.name for c in parse(text).find_all(exp.Column)))
+    tree = parse(text)
+    outer = [d for d in tree.find_all(exp.Dot) if not isinstance(d.parent, exp.Dot)]
+    inner = {id(c) for d in outer for c in d.find_all(exp.Column)}
+    names = [dotted(d) for d in outer] + [dotted(c) for c in tree.find_all(exp.Column) if id(c) not in inner]
+    return list(dict.fromkeys(names))

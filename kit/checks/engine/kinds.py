@@ -18,13 +18,14 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import ibis
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kit import phrases
-from kit.checks.engine import expression, temporal
+from kit.checks.engine import expression, temporal, text
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Context:
     as_of: dt.date
     timezone: str = "UTC"
     datasets: Mapping[str, ibis.Table] = field(default_factory=dict)
+    project_dir: Path | None = None  # where files a rule names are found (contains_none's words_file)
 
 
 class RuleError(Exception):
@@ -53,9 +55,15 @@ class Failing:
     examples: ibis.Table
     checked: ibis.Scalar | int | None = None
     measured: tuple[str, ...] = ()  # columns the query computes that examples show, e.g. "occurs"
-    # The failing count as a window over the examples' rows: the count and the examples then come
-    # from ONE query (the group-by or anti-join runs once, not once for each).
-    total: Callable[[ibis.Table], ibis.Value] | None = None
+    # The failing count as an aggregate over the examples' rows: the count and the examples then
+    # come from ONE query (kit.checks.engine.count joins the one-row total to the examples). An
+    # aggregate, not a window without PARTITION BY, which Spark runs on a single partition.
+    total: Callable[[ibis.Table], ibis.Scalar] | None = None
+    # Every failing row with all of the dataset's columns, for --failures (kit.checks.engine.failures);
+    # None: the kind fails the dataset as a whole.
+    rows: ibis.Table | None = None
+    # Judged outside SQL over streamed batches (grounded): () -> (failing count, example rows).
+    streamed: Callable[[], tuple[int, list[dict]]] | None = None
 
 
 # --- parameters -------------------------------------------------------------------------------
@@ -328,7 +336,8 @@ def _unique(t, cols, p, ctx):
     failed = (repeated.n - 1).sum()
     # One example per repeated key, saying how often it occurs; ordered, so examples are stable.
     examples = repeated.select(*cols, occurs=repeated.n).order_by(cols)
-    return Failing(failed, examples, measured=("occurs",), total=lambda e: (e.occurs - 1).sum().over())
+    sharing = keyed.join(repeated.select(*cols), cols, how="semi")  # every row of a repeated key
+    return Failing(failed, examples, measured=("occurs",), total=lambda e: (e.occurs - 1).sum(), rows=sharing)
 
 
 def _references(t, cols, p, ctx):
@@ -346,7 +355,7 @@ def _references(t, cols, p, ctx):
     orphans = keyed.join(keys, left == keys.key, how="anti")
     key = cols[0]  # never null among orphans, so counting it counts them
     return Failing(
-        orphans.count(), orphans.order_by(t.columns[0]), total=lambda e: e[key].count().over()
+        orphans.count(), orphans.order_by(t.columns[0]), total=lambda e: e[key].count(), rows=orphans
     )  # ordered: stable examples
 
 
@@ -448,6 +457,8 @@ class Kind:
     reads: Callable[[Any], list[str]] = lambda params: []  # columns read beyond ``columns``
     # A rule of this kind as a user writes it, (columns, params): what `wbk kinds` and step 2 show.
     example: tuple[tuple[str, ...], dict[str, Any]] = ((), {})
+    # What an example row shows besides its columns (e.g. the word a text held), by name.
+    shows: Callable[..., dict[str, ibis.Value]] | None = None
 
     def example_meaning(self, as_of: dt.date = dt.date(2026, 11, 1)) -> str:
         """The meaning of the example rule: "a unit that is one of mg/dL or mmol/L"."""
@@ -548,5 +559,41 @@ KINDS: dict[str, Kind] = {
         passes=_expression,
         reads=lambda p: expression.columns(p.sql),
         example=((), {"sql": "amount > 0 OR status = 'void'"}),
+    ),
+    # generated text (kit.checks.engine.text)
+    "contains_none": Kind(
+        text.ContainsNone,
+        (1, 1),
+        text.none_meaning,
+        text.none_failure,
+        passes=text.contains_none,
+        shows=text.contains_none_shows,
+        example=(("sections.body.text",), {"words_file": "banned_words.txt", "patterns": [r"\d{3} \d{4}"]}),
+    ),
+    "contains_all": Kind(
+        text.ContainsAll,
+        (1, 1),
+        text.all_meaning,
+        text.all_failure,
+        passes=text.contains_all,
+        shows=text.contains_all_shows,
+        example=(("sections.body.text",), {"phrases": ["see our delay policy"]}),
+    ),
+    "length": Kind(
+        text.Length,
+        (1, 1),
+        text.length_meaning,
+        text.length_failure,
+        passes=text.length,
+        shows=text.length_shows,
+        example=(("sections.body.text",), {"min_words": 5, "max_words": 80}),
+    ),
+    "grounded": Kind(
+        text.Grounded,
+        (2, None),
+        text.grounded_meaning,
+        text.grounded_failure,
+        failing=text.grounded,
+        example=(("sections.body.text", "input.dep_delay", "input.flight_date"), {}),
     ),
 }

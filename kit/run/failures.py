@@ -1,0 +1,91 @@
+"""``wbk run --failures [--failures-schema NAME]``: every failing rule's failing rows, after the run.
+
+For each rule the record counts failing rows for, the project's rules are compiled again where
+the data lives (the same plan the checks ran) and the rows are written by the engine
+(kit.checks.engine.failures) into OUT/PROJECT/failures/<rule>.parquet, or with a schema, for a
+rule on a connection, into a table of that schema on the rule's own database. failures/index.json
+lists per rule: the dataset, the backend, the rows written, the file or table, and the SQL that
+lists them on that backend; failures/<rule>.sql holds the same SQL, to paste into a console.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kit.atomic import write_atomic
+from kit.record import links
+
+INDEX = "index.json"
+
+
+@dataclass(frozen=True)
+class Options:
+    schema: str | None = None  # --failures-schema: tables on the database instead of files
+    include_sensitive: bool = False  # --include-sensitive: keep the sources' sensitive columns
+
+
+def write(project: Path, rec: dict[str, Any], folder: Path, options: Options) -> list[dict]:
+    """Write the failing rows of every rule of ``rec`` that failed; returns the index written."""
+    from kit.answers import loading
+    from kit.checks import families, rules
+    from kit.checks.engine import failures
+
+    rule_family = families.RULES.name
+    failed = {c["id"] for c in rec.get("checks", []) if c["family"] == rule_family and c.get("failed")}
+    if not failed:
+        return []
+    loaded = loading.load(project)
+    as_of = dt.date.fromisoformat(str(rec["as_of"])) if rec.get("as_of") else None
+    plan = rules.plan(loaded, as_of=as_of)
+    sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
+    index = []
+    for _, compiled in sorted(plan.compiled.items()):
+        rule = compiled.rule
+        if rule.id not in failed:
+            continue
+        rows = failures.failing_rows(compiled, plan.tables[rule.dataset])
+        if rows is None:
+            continue
+        hidden = [] if options.include_sensitive else sources[rule.dataset].sensitive
+        rows = rows.drop(*[c for c in hidden if c in rows.columns])
+        on_database = bool(sources[rule.dataset].connection)
+        name = failures.file_name(rule.id)
+        written: dict[str, Any] = {
+            "rule": rule.id,
+            "dataset": rule.dataset,
+            "backend": rows.get_backend().name,
+            "sql": _with_sample_files(failures.sql(rows), plan.tables, sources),
+            "anchor": links.check_anchor(rule.id),  # the rule's row in record.html
+        }
+        if options.schema and on_database:
+            written["table"] = failures.write_table(rows, options.schema, name)
+            written["rows"] = failures.count_rows(rows)
+        else:
+            failures.write_parquet(rows, folder / f"{name}.parquet")
+            written["file"] = f"{name}.parquet"
+            written["rows"] = _parquet_rows(folder / f"{name}.parquet")
+        write_atomic(folder / f"{name}.sql", written["sql"] + ";\n")
+        index.append(written)
+    write_atomic(folder / INDEX, json.dumps(index, indent=2, ensure_ascii=False) + "\n")
+    return index
+
+
+def _with_sample_files(sql: str, tables: dict, sources: dict) -> str:
+    """DuckDB reads a sample through a view of a temporary copy; the SQL shown names the sample
+    file instead (DuckDB queries a quoted path as a table), so it runs from the project folder."""
+    for source_id, table in tables.items():
+        sample = sources[source_id].sample
+        op = table.op()
+        if sample and not sources[source_id].connection and hasattr(op, "name"):
+            sql = sql.replace(f'"{op.name}"', "'" + sample.replace("'", "''") + "'")
+    return sql
+
+
+def _parquet_rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
