@@ -141,9 +141,11 @@ def _counting(monkeypatch, module, name: str, key=lambda *args: None) -> collect
 
 def test_one_gather_prepares_each_thing_once(medical: Path, monkeypatch) -> None:
     """Part 3 of issue 21: the template is loaded, the rule plan made, the source inventory and the
-    audit calendar computed, and each source's data opened once per gather (before: twice, twice,
-    twice, twice and 13 openings for 3 sources). The sources are read from the answers file here."""
+    audit calendar computed, and each source's data and the generated outputs opened once per
+    gather (before: twice, twice, twice, twice and 13 openings for 3 sources). The sources are read
+    from the answers file here."""
     opened = _counting(monkeypatch, datasets, "open_source", key=lambda source, *rest: source.id)
+    read = _counting(monkeypatch, datasets, "open_data", key=lambda project_dir, files, *rest: files)
     counts = {
         name: _counting(monkeypatch, module, name)
         for module, name in (
@@ -160,6 +162,10 @@ def test_one_gather_prepares_each_thing_once(medical: Path, monkeypatch) -> None
     with_data = {s["id"] for s in declared if s.get("sample") or s.get("table")}
     assert len(with_data) == 3
     assert opened == collections.Counter(dict.fromkeys(with_data, 1))
+    # every sample file and the generated outputs' file read once (the outputs by the rule plan)
+    outputs = yamlfile.read(medical / "answers.yaml").data["data_quality"]["generated_outputs"]["path"]
+    samples = {s["sample"] for s in declared if s.get("sample")}
+    assert read == collections.Counter(dict.fromkeys({*samples, outputs}, 1))
 
 
 def test_validate_and_run_refuse_the_same_planted_answers(medical: Path) -> None:
