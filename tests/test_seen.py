@@ -46,8 +46,8 @@ def test_the_sign_off_stores_what_the_reviewer_saw(job: Path) -> None:
     _sign(job, COUNSEL)
     signed = answers_io.load(job).answers.data_quality.validation_team[COUNSEL].sign_off
     assert len(signed.evidence_sha256) == 64
-    # 12 conditions in the example (test_actions: 11 planted failures and one overdue audit)
-    assert len(signed.items_seen) == 12
+    # 14 conditions in the example (test_actions: 13 planted failures and one overdue audit)
+    assert len(signed.items_seen) == 14
     assert gather(job).team.matrix[COUNSEL]["decision"] == "approved"
 
 

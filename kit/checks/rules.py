@@ -68,6 +68,10 @@ class Plan:
     read: dict[int, str] = field(default_factory=dict)  # rule index -> key of the table it reads
     with_joins: dict[str, joined.Joined] = field(default_factory=dict)  # key -> table with joins
 
+    def table_of(self, key: str) -> ibis.Table:
+        """The table rules read under ``key``: the dataset with its joins when it has some."""
+        return self.with_joins[key].table if key in self.with_joins else self.tables[key]
+
 
 def plan(loaded, backend=None, as_of: dt.date | None = None) -> Plan:
     """Every source of a loaded project opened and every rule compiled, as of ``as_of`` (the
@@ -244,8 +248,7 @@ def run_plan(prepared: Plan, answers: Answers) -> RulesReport:
     for i in prepared.compiled:
         by_table.setdefault(prepared.read[i], []).append(i)
     for key, indices in by_table.items():
-        table = prepared.with_joins[key].table if key in prepared.with_joins else prepared.tables[key]
-        counted = count(table, [prepared.compiled[i] for i in indices])
+        counted = count(prepared.table_of(key), [prepared.compiled[i] for i in indices])
         note = _ambiguity(prepared.with_joins.get(key))
         for i, result in zip(indices, counted, strict=True):
             result.detail += note

@@ -43,16 +43,19 @@ def write(project: Path, rec: dict[str, Any], folder: Path, options: Options) ->
     plan = rules.plan(loaded, as_of=as_of)
     sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
     index = []
-    for _, compiled in sorted(plan.compiled.items()):
+    for i, compiled in sorted(plan.compiled.items()):
         rule = compiled.rule
         if rule.id not in failed:
             continue
-        rows = failures.failing_rows(compiled, plan.tables[rule.dataset])
+        rows = failures.failing_rows(compiled, plan.table_of(plan.read[i]))
         if rows is None:
             continue
-        hidden = [] if options.include_sensitive else sources[rule.dataset].sensitive
+        hidden = [] if options.include_sensitive else rules.sensitive_columns(loaded.answers, rule)
         rows = rows.drop(*[c for c in hidden if c in rows.columns])
-        on_database = bool(sources[rule.dataset].connection)
+        source = sources.get(rule.dataset)
+        on_database = bool(
+            source.connection if source else loaded.answers.data_quality.generated_outputs.connection
+        )
         name = failures.file_name(rule.id)
         written: dict[str, Any] = {
             "rule": rule.id,
@@ -76,11 +79,14 @@ def write(project: Path, rec: dict[str, Any], folder: Path, options: Options) ->
 
 def _with_sample_files(sql: str, tables: dict, sources: dict) -> str:
     """DuckDB reads a sample through a view of a temporary copy; the SQL shown names the sample
-    file instead (DuckDB queries a quoted path as a table), so it runs from the project folder."""
+    file instead (DuckDB queries a quoted path as a table), so it runs from the project folder.
+    Generated outputs are no source: their fields are flattened in the engine, so their SQL keeps
+    the engine's own table name."""
     for source_id, table in tables.items():
-        sample = sources[source_id].sample
+        source = sources.get(source_id)
+        sample = source.sample if source else None
         op = table.op()
-        if sample and not sources[source_id].connection and hasattr(op, "name"):
+        if sample and not source.connection and hasattr(op, "name"):
             sql = sql.replace(f'"{op.name}"', "'" + sample.replace("'", "''") + "'")
     return sql
 
