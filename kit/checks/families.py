@@ -204,7 +204,7 @@ FAMILIES: tuple[Family, ...] = (
         "output",
         "Acceptance of generated outputs",
         "sample outputs checked against their input records and the output template",
-        lambda s: outputs.run(s.loaded, s.template, s.prepared.plan),
+        lambda s: outputs.run(s.loaded, s.template),
         _output_ids,
         sentence=_later(sentences, "of_output"),
         pass_rates_compared=True,

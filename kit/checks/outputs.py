@@ -29,24 +29,17 @@ def citation_findings(loaded, template: OutputTemplate) -> list[Finding]:
     return out
 
 
-def run(loaded, template: OutputTemplate, plan=None) -> list[CheckResult]:
+def run(loaded, template: OutputTemplate) -> list[CheckResult]:
     """The implied rules on the project's generated outputs, if it declares any. A file or join that
-    cannot be read raises (every planned check is then an error); validate locates it. ``plan``: the
-    prepared project's rule plan (kit.checks.rules.Plan), whose opened outputs and sources are read
-    instead of opening them again."""
+    cannot be read raises (every planned check is then an error); validate locates it."""
     spec = loaded.answers.data_quality.generated_outputs
     if spec is None:
         return []
     sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
-    tables = plan.tables if plan is not None else None
-    opened = plan.with_joins.get(spec.id) if plan is not None else None
-    if opened is not None and opened.outputs is not None:
-        table = opened.outputs
-    else:
-        table = joined.flatten(datasets.open_data(loaded.project_dir, spec.path, spec.connection, spec.table))
-    inputs = datasets.opened(sources[spec.input.dataset], loaded.project_dir, tables)
+    table = joined.flatten(datasets.open_data(loaded.project_dir, spec.path, spec.connection, spec.table))
+    inputs = datasets.open_source(sources[spec.input.dataset], loaded.project_dir)
     joins = {
-        j.dataset: (datasets.opened(sources[j.dataset], loaded.project_dir, tables), dict(j.on))
+        j.dataset: (datasets.open_source(sources[j.dataset], loaded.project_dir), dict(j.on))
         for j in spec.joins
     }
     return implied.count(implied.Outputs(table, inputs, dict(spec.input.on), template, joins))

@@ -34,7 +34,6 @@ class JoinError(Exception):
 class Joined:
     table: ibis.Table
     ambiguous: dict[str, ibis.Scalar] = field(default_factory=dict)  # alias -> rows with a several-row key
-    outputs: ibis.Table | None = None  # generated outputs alone, flattened, before any join (open_outputs)
 
 
 def flatten(table: ibis.Table) -> ibis.Table:
@@ -130,9 +129,7 @@ def open_outputs(spec, project_dir, tables: Mapping[str, ibis.Table], backend=No
     file that cannot be read, JoinError located inside ``generated_outputs``."""
     from kit.checks.engine import datasets  # datasets imports the answers' schema; keep this module light
 
-    table = outputs = flatten(
-        datasets.open_data(project_dir, spec.path, spec.connection, spec.table, backend)
-    )
+    table = flatten(datasets.open_data(project_dir, spec.path, spec.connection, spec.table, backend))
     ambiguous: dict[str, ibis.Scalar] = {}
     if spec.input is not None:
         if spec.input.dataset not in tables:
@@ -143,4 +140,4 @@ def open_outputs(spec, project_dir, tables: Mapping[str, ibis.Table], backend=No
             raise JoinError(str(exc), ("input", *exc.where[1:])) from None
         table, ambiguous = joined.table, joined.ambiguous
     joined = joins_of(table, spec.joins, tables, ("joins",), prefix=f"{INPUT}.")
-    return Joined(joined.table, {**ambiguous, **joined.ambiguous}, outputs)
+    return Joined(joined.table, {**ambiguous, **joined.ambiguous})
