@@ -228,8 +228,10 @@ class ReviewPage:
         condition = next(c for c in decide(self.ev).conditions if c.evidence == item)
         check = next((c for c in self.ev.checks if c.id == item), None)
         date, expires = self.date.value, self.accept_expires.value
-        try:
-            accept(
+        written = _written(
+            self.accept_status,
+            "Not accepted",
+            lambda: accept(
                 self.project,
                 item,
                 row["role"],
@@ -238,12 +240,9 @@ class ReviewPage:
                 expires,
                 acceptances.evidence_digest(item, check, condition.text),
                 self.seen,
-            )
-        except SignOffRefused as exc:
-            self.accept_status.value = _problems("Not accepted", [str(exc)])
-            return False
-        except AnswersError as exc:
-            self.accept_status.value = _problems("Not accepted", [str(f) for f in exc.findings])
+            ),
+        )
+        if not written:
             return False
         self.reload()
         self.status.value = (
@@ -263,14 +262,15 @@ class ReviewPage:
             self.status.value = _problems("Not signed", ["give the date of your sign-off"])
             return False
         row, decision, date = self.ev.team.matrix[self.role.value], self.decision.value, self.date.value
-        try:
-            evidence = self.seen_evidence.sign_off_fields()
-            sign(self.project, self.role.value, decision, self.notes.value, date, self.seen, evidence)
-        except SignOffRefused as exc:
-            self.status.value = _problems("Not signed", [str(exc)])
-            return False
-        except AnswersError as exc:
-            self.status.value = _problems("Not signed", [str(f) for f in exc.findings])
+        evidence = self.seen_evidence.sign_off_fields()
+        written = _written(
+            self.status,
+            "Not signed",
+            lambda: sign(
+                self.project, self.role.value, decision, self.notes.value, date, self.seen, evidence
+            ),
+        )
+        if not written:
             return False
         self.reload()
         self.status.value = (
@@ -291,6 +291,19 @@ def _about(row: dict, as_of: dt.date) -> str:
         f"<p>You validate:</p><ul>{validates}</ul>"
         f"<p class='wbk-state'>Your sign-off as of {as_of}: <b>{state}</b>{signed}{reason}.</p></div>"
     )
+
+
+def _written(status: widgets.HTML, refused: str, write: Callable[[], object]) -> bool:
+    """Run one write of the answers file; a refusal or a located problem is shown in ``status``."""
+    try:
+        write()
+    except SignOffRefused as exc:
+        status.value = _problems(refused, [str(exc)])
+        return False
+    except AnswersError as exc:
+        status.value = _problems(refused, [str(f) for f in exc.findings])
+        return False
+    return True
 
 
 def _problems(title: str, lines: list[str]) -> str:

@@ -8,6 +8,7 @@ Apache Ant's JUnit schema and read back with junitparser.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -120,6 +121,12 @@ def test_the_junit_report_validates_against_the_schema_and_junitparser_reads_it(
     )
     sign_offs = [n for n in medical if n.startswith("condition") and "sign_off" in n]
     assert sign_offs and all(isinstance(medical[n].result[0], Failure) for n in sign_offs)
+    # the path to GO's action of a planted overdue audit (medical answers: range_catalogue_review,
+    # owner Dr. Jonas Berg, last done 2026-03-20, every 180 days) rides in its test case
+    due = dt.date(2026, 3, 20) + dt.timedelta(days=180)
+    (audit,) = [n for n in medical if "range_catalogue_review" in n]
+    lines = [line for line in medical[audit].result[0].text.splitlines() if line.startswith("action ")]
+    assert len(lines) == 1 and f"owner Dr. Jonas Berg; due {due.isoformat()} (overdue); closes by" in lines[0]
 
 
 def test_a_project_that_meets_the_gate_exits_0(tmp_path: Path) -> None:

@@ -118,3 +118,54 @@ def test_include_sensitive_keeps_them_in_failure_files_only(tmp_path: Path) -> N
     assert sorted(r[0] for r in kept) == sorted(a for a in addresses if a.startswith("Patient."))
     for path in (p for p in out.rglob("*") if p.is_file() and p.parent != failures):
         assert DOMAIN not in path.read_bytes().decode("utf-8", errors="replace"), path
+
+
+OUTPUTS_DOMAIN = "planted-outputs.example"
+OUTPUT_FIELD = "sections.contact.email"
+
+
+def planted_outputs_project(tmp_path: Path) -> tuple[Path, set[str]]:
+    """The support example whose drafted answers carry a contact e-mail the outputs mark sensitive:
+    every address is planted (@planted-outputs.example), 4 have capitals, which a rule fails."""
+    project = copy_example("support_answers", tmp_path)
+    path = project / "outputs" / "drafted_answers.jsonl"
+    outputs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for i, output in enumerate(outputs):
+        name = "Customer" if i in (2, 5, 7, 11) else "customer"
+        output["sections"]["contact"] = {"email": f"{name}.{i:05d}@{OUTPUTS_DOMAIN}"}
+    path.write_text("".join(json.dumps(o) + "\n" for o in outputs), encoding="utf-8")
+    document = yamlfile.read(project / "answers.yaml")
+    document.tree["data_quality"]["rules"].append(
+        {
+            "id": "contact_lowercase",
+            "dataset": "drafted_answers",
+            "columns": [OUTPUT_FIELD],
+            "check": "matches",
+            "params": {"pattern": "^[a-z0-9.]+@[a-z.-]+$"},
+            "severity": "warning",
+        }
+    )
+    document.tree["data_quality"]["generated_outputs"]["sensitive"] = [OUTPUT_FIELD]
+    (project / "answers.yaml").write_text(yamlfile.dump(document.tree), encoding="utf-8")
+    return project, {o["sections"]["contact"]["email"] for o in outputs}
+
+
+def test_planted_addresses_in_outputs_marked_sensitive_appear_in_no_output_of_the_run(tmp_path: Path) -> None:
+    project, addresses = planted_outputs_project(tmp_path)
+    out = tmp_path / "out"
+    done = wbk_run(project, out)
+    assert done.returncode == 0, done.stderr
+    folder = out / "support_answers"
+    rec = json.loads((folder / "record.json").read_text())
+    assert {c["id"]: c["failed"] for c in rec["checks"]}["contact_lowercase"] == 4
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert (folder / "failures" / "contact_lowercase.parquet") in files and len(files) > 10
+    for path in files:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        assert OUTPUTS_DOMAIN not in text, path
+        assert not any(a in text for a in addresses), path
+    assert OUTPUTS_DOMAIN not in done.stdout + done.stderr
+    page = (folder / "record.html").read_text(encoding="utf-8")
+    assert len(set(re.findall(r"#[0-9a-f]{10}\b", page))) >= 4  # the 4 capitalised, as hash prefixes
+    written = duckdb.sql(f"select * from read_parquet('{folder / 'failures' / 'contact_lowercase.parquet'}')")
+    assert OUTPUT_FIELD not in written.columns and len(written.fetchall()) == 4

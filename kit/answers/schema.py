@@ -412,6 +412,11 @@ class GeneratedOutputs(Part):
     noun: MaybeText = optional(
         description="What one output is, singular (e.g. drafted letter): the record counts outputs in it"
     )
+    sensitive: list[str] = listing(
+        "Fields of the outputs (dotted paths, e.g. sections.contact.email) whose values never appear in a "
+        "record: examples show a hash prefix, failure files leave them out unless --include-sensitive",
+        importance="optional",
+    )
 
     @model_validator(mode="after")
     def _one_input_form(self) -> GeneratedOutputs:

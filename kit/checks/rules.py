@@ -215,7 +215,8 @@ class RulesReport:
 
 def sensitive_columns(answers, rule: Rule) -> set[str]:
     """The columns a rule's examples may show that a source marks sensitive: its own dataset's, a
-    joined dataset's as <dataset>.<column>, and the input row's as input.<column> on outputs."""
+    joined dataset's as <dataset>.<column>, and on outputs the input row's as input.<column> and the
+    fields the outputs themselves mark sensitive."""
     marked = {s.id: s.sensitive for s in answers.problem_boundaries.data.sources}
     hidden = set(marked.get(rule.dataset, []))
     for join in rule.join:
@@ -224,6 +225,7 @@ def sensitive_columns(answers, rule: Rule) -> set[str]:
     if outputs and rule.dataset == outputs.id:
         source = outputs.input.dataset if outputs.input else outputs.input_dataset
         hidden |= {f"input.{c}" for c in marked.get(source, [])}
+        hidden |= set(outputs.sensitive)
         for join in outputs.joins:
             hidden |= {f"{join.dataset}.{c}" for c in marked.get(join.dataset, [])}
     return hidden

@@ -110,6 +110,8 @@ def run_project(job: Job, folder: Path, session: KernelSession, report=None) -> 
     rows_written, rows_problem = [], ""
     if job.failures is not None and not failure:  # before the page: it lists them
         rows_written, rows_problem = _write_failures(job, rec, folder)
+    elif not failure:  # the query of every failing rule, compiled only: no rows are written
+        rows_written = _failing_queries(job, rec)
     html = _export(
         steps,
         {
@@ -145,6 +147,17 @@ def _write_failures(job: Job, rec: dict[str, Any], folder: Path) -> tuple[list[d
         return [], redact(
             f"failing rows not written: {type(exc).__name__}: {exc}".splitlines()[0], job.project
         )
+
+
+def _failing_queries(job: Job, rec: dict[str, Any]) -> list[dict]:
+    """Without --failures: each failing rule's SQL for the record; a rule that cannot be compiled
+    again leaves the record without queries (the checks' own results stand, and say it)."""
+    from kit.run import failures
+
+    try:
+        return failures.listed(job.project, rec)
+    except Exception:  # the checks ran and reported; only the printable query is missing
+        return []
 
 
 def _export(steps, wbk):

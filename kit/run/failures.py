@@ -6,12 +6,14 @@ the data lives (the same plan the checks ran) and the rows are written by the en
 rule on a connection, into a table of that schema on the rule's own database. failures/index.json
 lists per rule: the dataset, the backend, the rows written, the file or table, and the SQL that
 lists them on that backend; failures/<rule>.sql holds the same SQL, to paste into a console.
+Without --failures the same SQL is compiled (``listed``) for the record, and nothing is written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,21 +30,51 @@ class Options:
     include_sensitive: bool = False  # --include-sensitive: keep the sources' sensitive columns
 
 
+def listed(project: Path, rec: dict[str, Any]) -> list[dict]:
+    """Every failing rule of ``rec`` with the SQL that lists its failing rows on the backend it ran
+    on, compiled only (nothing is read or written): the record shows it on every run."""
+    return [entry for entry, _rows, _on_database in _failing(project, rec, Options())]
+
+
 def write(project: Path, rec: dict[str, Any], folder: Path, options: Options) -> list[dict]:
     """Write the failing rows of every rule of ``rec`` that failed; returns the index written."""
+    from kit.checks.engine import failures
+
+    index = []
+    for written, rows, on_database in _failing(project, rec, options):
+        name = failures.file_name(written["rule"])
+        if options.schema and on_database:
+            written["table"] = failures.write_table(rows, options.schema, name)
+            written["rows"] = failures.count_rows(rows)
+        else:
+            failures.write_parquet(rows, folder / f"{name}.parquet")
+            written["file"] = f"{name}.parquet"
+            written["rows"] = _parquet_rows(folder / f"{name}.parquet")
+        write_atomic(folder / f"{name}.sql", written["sql"] + ";\n")
+        index.append(written)
+    if index:
+        write_atomic(folder / INDEX, json.dumps(index, indent=2, ensure_ascii=False) + "\n")
+    return index
+
+
+def _failing(project: Path, rec: dict[str, Any], options: Options) -> Iterator[tuple[dict, Any, bool]]:
+    """Per failing rule with failing rows (row_count fails the dataset as a whole): its entry (rule,
+    dataset, backend, the count the record reports, SQL, anchor), its failing rows as an Ibis table
+    without the sensitive columns (unless kept), and whether the rule reads a connection."""
     from kit.answers import loading
     from kit.checks import families, rules
     from kit.checks.engine import failures
 
     rule_family = families.RULES.name
-    failed = {c["id"] for c in rec.get("checks", []) if c["family"] == rule_family and c.get("failed")}
+    failed = {
+        c["id"]: c["failed"] for c in rec.get("checks", []) if c["family"] == rule_family and c.get("failed")
+    }
     if not failed:
-        return []
+        return
     loaded = loading.load(project)
     as_of = dt.date.fromisoformat(str(rec["as_of"])) if rec.get("as_of") else None
     plan = rules.plan(loaded, as_of=as_of)
     sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
-    index = []
     for i, compiled in sorted(plan.compiled.items()):
         rule = compiled.rule
         if rule.id not in failed:
@@ -56,25 +88,15 @@ def write(project: Path, rec: dict[str, Any], folder: Path, options: Options) ->
         on_database = bool(
             source.connection if source else loaded.answers.data_quality.generated_outputs.connection
         )
-        name = failures.file_name(rule.id)
-        written: dict[str, Any] = {
+        entry = {
             "rule": rule.id,
             "dataset": rule.dataset,
             "backend": rows.get_backend().name,
+            "failed": failed[rule.id],  # as the record counts them (for unique: the repeats)
             "sql": _with_sample_files(failures.sql(rows), plan.tables, sources),
             "anchor": links.check_anchor(rule.id),  # the rule's row in record.html
         }
-        if options.schema and on_database:
-            written["table"] = failures.write_table(rows, options.schema, name)
-            written["rows"] = failures.count_rows(rows)
-        else:
-            failures.write_parquet(rows, folder / f"{name}.parquet")
-            written["file"] = f"{name}.parquet"
-            written["rows"] = _parquet_rows(folder / f"{name}.parquet")
-        write_atomic(folder / f"{name}.sql", written["sql"] + ";\n")
-        index.append(written)
-    write_atomic(folder / INDEX, json.dumps(index, indent=2, ensure_ascii=False) + "\n")
-    return index
+        yield entry, rows, on_database
 
 
 def _with_sample_files(sql: str, tables: dict, sources: dict) -> str:

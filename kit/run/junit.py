@@ -5,7 +5,9 @@ blocker or condition that no check raised (a missing sign-off, a legal answer...
 found failing rows (status fail or warn) is a ``failure`` whose type is its severity; a check that
 could not run is an ``error``; a project whose run failed is one ``error`` test case. Each failure
 carries the measured sentence of the record (the blocker or condition the check raised) and the
-address of its evidence in record.html, so a CI page links straight to it.
+address of its evidence in record.html, so a CI page links straight to it, and the path to GO's
+action(s) it belongs to (record.json ``path_to_go.actions``): owner, due date, overdue or not, and
+how it closes, one line each (the common schema allows no properties on a test case).
 
 The layout follows the common JUnit schema of Apache Ant's JUnit task (tests/schemas/JUnit.xsd):
 ``testsuites`` > ``testsuite`` (id, package, name, timestamp, hostname, counts, time) >
@@ -35,6 +37,7 @@ class Case:
     kind: str = ""  # the failure's type: the check's severity, "blocker", "condition", or the error
     message: str = ""
     where: str = ""  # record.html#anchor, relative to the JUnit file
+    actions: tuple[str, ...] = ()  # the path to GO's actions of this case, one line each
 
 
 def junit_xml(projects: list[tuple[str, dict[str, Any], float, Path]], report: Path) -> str:
@@ -72,7 +75,7 @@ def _suite(root: ET.Element, number: int, name: str, rec: dict, seconds: float, 
         element = ET.SubElement(suite, "testcase", name=case.name, classname=case.classname, time="0")
         if case.outcome:
             detail = ET.SubElement(element, case.outcome, message=case.message, type=case.kind)
-            detail.text = f"{case.message}\nrecord: {case.where}"
+            detail.text = "\n".join((case.message, f"record: {case.where}", *case.actions))
     ET.SubElement(suite, "system-out").text = ""
     ET.SubElement(suite, "system-err").text = ""
 
@@ -87,7 +90,17 @@ def _cases(name: str, rec: dict, page: str) -> list[Case]:
     said = {}
     for item in items:  # a check's measured sentence: the first blocker or condition it raised
         said.setdefault(item.evidence, item.text)
-    cases = [_check_case(name, check, said.get(check["id"]), page) for check in checks]
+    actions = (rec.get("path_to_go") or {}).get("actions", [])
+    cases = [
+        _check_case(
+            name,
+            check,
+            said.get(check["id"]),
+            page,
+            _lines(actions, lambda a, c=check: a["evidence"] == c["id"]),
+        )
+        for check in checks
+    ]
     ids = {c["id"] for c in checks}
     for item in items:
         if item.evidence not in ids:
@@ -99,12 +112,23 @@ def _cases(name: str, rec: dict, page: str) -> list[Case]:
                     item.severity,
                     item.text,
                     f"{page}#{item.anchor}",
+                    _lines(actions, lambda a, i=item: a["id"] == i.anchor),
                 )
             )
     return cases
 
 
-def _check_case(name: str, check: dict, sentence: str | None, page: str) -> Case:
+def _lines(actions: list[dict], belongs) -> tuple[str, ...]:
+    """The actions that belong to a test case, as the lines its failure text ends with."""
+    return tuple(
+        f"action {a['id']}: owner {a['owner']}; due {a['due']}{' (overdue)' if a['overdue'] else ''}; "
+        f"closes by {a['closes']}: {a['how']}"
+        for a in actions
+        if belongs(a)
+    )
+
+
+def _check_case(name: str, check: dict, sentence: str | None, page: str, actions: tuple[str, ...]) -> Case:
     outcome = NOT_PASSING.get(check["status"], "")
     classname = f"{name}.{check['family']}"
     if not outcome:
@@ -116,7 +140,8 @@ def _check_case(name: str, check: dict, sentence: str | None, page: str) -> Case
         total = check["passed"] + check["failed"]
         message = sentence or f"{check['failed']:,} of {total:,} failed"
         kind = check["severity"]
-    return Case(classname, check["id"], outcome, kind, message, f"{page}#{links.check_anchor(check['id'])}")
+    where = f"{page}#{links.check_anchor(check['id'])}"
+    return Case(classname, check["id"], outcome, kind, message, where, actions)
 
 
 def _timestamp(rec: dict) -> str:

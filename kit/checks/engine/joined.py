@@ -11,6 +11,7 @@ column missing.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -74,7 +75,7 @@ def join(
                     f"column {theirs!r} is not in {alias}{did_you_mean(theirs, other.columns)}",
                     (index, "on", mine),
                 )
-        reduced = one_per_key(flatten(other), list(on.values()), alias)
+        reduced = materialised(one_per_key(flatten(other), list(on.values()), alias))
         predicates = [
             _same_key(left[f"{prefix}{mine}"], reduced[f"{alias}.{theirs}"]) for mine, theirs in on.items()
         ]
@@ -83,6 +84,24 @@ def join(
         ambiguous[alias] = ibis.ifelse(counted > 1, 1, 0).sum()
     hidden = [c for c in left.columns if c.endswith(f".{_ROWS}")]
     return Joined(left.drop(*hidden) if hidden else left, ambiguous)
+
+
+def materialised(table: ibis.Table) -> ibis.Table:
+    """On the kit's own DuckDB (files as sources) a joined side, one row per key, is computed once
+    into a temporary table that every query reads (else each count, example and form query regroups
+    it); named connections (DuckDB files, PostgreSQL, Spark) keep the query, planned as a view."""
+    from kit.checks.engine import datasets  # datasets imports the answers' schema; keep this module light
+
+    con = table.get_backend()
+    if con is not datasets.default_backend():  # a named connection's tables may change under it
+        return table
+    key = str(ibis.to_sql(table))  # files opened again, unchanged, are the same view: the same query
+    if key not in _MATERIALISED:
+        _MATERIALISED[key] = con.create_table(f"wbk_one_per_key_{uuid.uuid4().hex}", table, temp=True)
+    return _MATERIALISED[key]
+
+
+_MATERIALISED: dict[str, ibis.Table] = {}  # one temporary table per query, for the life of the process
 
 
 def one_per_key(table: ibis.Table, keys: list[str], alias: str) -> ibis.Table:
