@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import to_jsonable_python
+
 from kit import phrases
 from kit.answers import loading as answers_io
 from kit.answers.schema import STEP_KEYS
@@ -27,7 +29,7 @@ from kit.decide.frameworks import coverage
 from kit.decide.verdict import decide as judge
 from kit.decide.verdict import load_rubric
 from kit.paths import EXAMPLES
-from kit.record import charts, links, model, render
+from kit.record import charts, links, render
 from kit.record import coverage as framework_coverage
 from kit.record.calendar import CALENDAR_FILE
 from kit.record.data import RECORD_MIMETYPE
@@ -234,8 +236,11 @@ def appropriateness(ev: Evidence) -> Block:
 
 
 def linked(ev: Evidence) -> list[links.Linked]:
-    """The decision's blockers and conditions with the ids of their evidence in the record."""
-    return links.linked_items(decide(ev).as_dict(), [c.summary() for c in ev.checks])
+    """The decision's blockers and conditions with the ids of their evidence in the record, made
+    once per evidence (every block that names what raised an item reads them)."""
+    if ev.links is None:
+        ev.links = links.linked_items(decide(ev).as_dict(), [c.summary() for c in ev.checks])
+    return ev.links
 
 
 def _raised(ev: Evidence) -> dict[str, list[links.Linked]]:
@@ -425,9 +430,11 @@ def decision(ev: Evidence) -> Block:
 
 
 def record_data(ev: Evidence) -> dict[str, Any]:
-    """The machine-readable part of the record (see docs/record.schema.json), minus provenance."""
+    """The machine-readable part of the record (see docs/record.schema.json), minus provenance, as
+    JSON-ready data. Not validated here: ``wbk run`` validates what the notebook emitted, once
+    (kit.record.model.build), so a malformed emission is caught where the record is made."""
     outcome = decide(ev)
-    return model.body(
+    return to_jsonable_python(
         {
             "project": ev.answers.project.name,
             "as_of": ev.as_of.isoformat(),

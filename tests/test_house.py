@@ -3,6 +3,7 @@ stays in the index, the review page finds a project given by a relative path."""
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
 import os
@@ -12,12 +13,18 @@ import pytest
 from conftest import EXAMPLES, apply_edits, copy_example
 
 from kit import phrases
-from kit.answers import yamlfile
+from kit import workbook as wb
+from kit.answers import template, yamlfile
+from kit.checks import rules, sources
+from kit.checks.engine import datasets
 from kit.checks.engine.kinds import KINDS, Context
 from kit.cli import main
 from kit.decide.decision import CONDITIONS, NO_GO, decide
 from kit.decide.evidence import gather
+from kit.findings import AnswersError
+from kit.record import links
 from kit.run import batch, review
+from kit.run.project import validate
 
 
 def test_the_run_date_is_the_date_in_every_rule_sentence() -> None:
@@ -118,3 +125,89 @@ def test_every_kind_says_what_its_failing_rows_do_on_the_runs_day(name: str) -> 
     uses_the_day = earlier != later
     assert (PLANTED_DAY.isoformat() in rest) == uses_the_day, (name, rest)
     assert "2001-01-01" not in rest
+
+
+def _counting(monkeypatch, module, name: str, key=lambda *args: None) -> collections.Counter:
+    """Count the calls of ``module.name`` (by ``key`` of their arguments), still calling it."""
+    calls, real = collections.Counter(), getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls[key(*args)] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_one_gather_prepares_each_thing_once(medical: Path, monkeypatch) -> None:
+    """Part 3 of issue 21: the template is loaded, the rule plan made, the source inventory and the
+    audit calendar computed, and each source's data and the generated outputs opened once per
+    gather (before: twice, twice, twice, twice and 13 openings for 3 sources). The sources are read
+    from the answers file here."""
+    opened = _counting(monkeypatch, datasets, "open_source", key=lambda source, *rest: source.id)
+    read = _counting(monkeypatch, datasets, "open_data", key=lambda project_dir, files, *rest: files)
+    counts = {
+        name: _counting(monkeypatch, module, name)
+        for module, name in (
+            (template, "load"),
+            (rules, "plan"),
+            (sources, "inventory"),
+            (sources, "audit_calendar"),
+        )
+    }
+    ev = gather(medical)
+    assert ev.checks and ev.template.sections
+    assert {name: sum(c.values()) for name, c in counts.items()} == dict.fromkeys(counts, 1)
+    declared = yamlfile.read(medical / "answers.yaml").data["problem_boundaries"]["data"]["sources"]
+    with_data = {s["id"] for s in declared if s.get("sample") or s.get("table")}
+    assert len(with_data) == 3
+    # Once by the rule plan, except what the output checks read again: the outputs and their input
+    # source, opened by kit.checks.outputs.run itself so that both sit on one backend (the plan's
+    # tables of a connection source live on that connection: IbisError "Multiple backends").
+    spec = yamlfile.read(medical / "answers.yaml").data["data_quality"]["generated_outputs"]
+    again = collections.Counter({spec["input_dataset"]: 1})
+    assert opened == collections.Counter(dict.fromkeys(with_data, 1)) + again
+    samples = {s["sample"] for s in declared if s.get("sample")}
+    assert read == collections.Counter(dict.fromkeys(samples, 1)) + collections.Counter(
+        {spec["path"]: 2, next(s["sample"] for s in declared if s["id"] == spec["input_dataset"]): 1}
+    )
+
+
+def test_validate_and_run_refuse_the_same_planted_answers(medical: Path) -> None:
+    """A bias check on a column its dataset lacks and a rule on a column its dataset lacks: wbk
+    validate and a run refuse both, with the same located findings, from the one prepared project."""
+    i = _rule_index(medical, "unit_present")
+    apply_edits(
+        medical,
+        {
+            "data_strategy.maintenance.bias_checks[0].attribute": "sexx",
+            f"data_quality.rules[{i}].columns": ["unit_planted_c0l"],
+        },
+    )
+    validated = validate(medical).errors
+    with pytest.raises(AnswersError) as refused:
+        gather(medical)
+    paths = {f.path for f in validated}
+    assert "data_strategy.maintenance.bias_checks[0].attribute" in paths
+    assert any(p.startswith(f"data_quality.rules[{i}]") for p in paths), paths
+    assert any("unit_planted_c0l" in f.message for f in validated)
+
+    def located(findings):
+        return sorted((f.file, f.line, f.path, f.message) for f in findings)
+
+    assert located(refused.value.findings) == located(validated)
+
+
+def test_the_decisions_links_are_made_once_per_evidence(medical: Path, monkeypatch) -> None:
+    """Every block that says what raised an item (legal register, sources, rules, team, decision)
+    reads the links the evidence carries, made once; they number the decision's own items."""
+    calls = _counting(monkeypatch, links, "linked_items")
+    ev = gather(medical)
+    for block in (wb.legal_register, wb.sources, wb.rules, wb.outputs, wb.team, wb.decision):
+        block(ev)
+    assert sum(calls.values()) == 1
+    outcome = decide(ev)
+    numbered = [(item.severity, item.number, item.text) for item in ev.links]
+    expected = [("blocker", n, b.text) for n, b in enumerate(outcome.blockers, 1)]
+    expected += [("condition", n, c.text) for n, c in enumerate(outcome.conditions, 1)]
+    assert numbered == expected and expected

@@ -72,23 +72,24 @@ def _chi_square(counts: pd.Series, reference: dict, values: list[str], n: int) -
     return float(chdtrc(len(kept) - 1, statistic)) if len(kept) > 1 else 1.0
 
 
-def run(loaded) -> list[CheckResult]:
+def run(loaded, tables: dict | None = None) -> list[CheckResult]:
     """One check per declared bias check; its BiasResult travels in ``judged``. A check whose
-    measurement raises is an error of that check alone."""
+    measurement raises is an error of that check alone. ``tables``: the sources the prepared plan
+    opened (kit.checks.engine.datasets.opened)."""
     sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
     checks = loaded.answers.data_strategy.maintenance.bias_checks
-    return [_run_one(check, sources[check.dataset], loaded.project_dir) for check in checks]
+    return [_run_one(check, sources[check.dataset], loaded.project_dir, tables) for check in checks]
 
 
-def _run_one(check: BiasCheck, source, project_dir: Path) -> CheckResult:
+def _run_one(check: BiasCheck, source, project_dir: Path, tables: dict | None) -> CheckResult:
     check_id = f"bias.{check.id}"
     if not (source.sample or source.table):
         return _error(check, f"source {check.dataset!r} has no sample file or table")
-    return guarded(check_id, bias_check, check, source, project_dir, severity="warning")
+    return guarded(check_id, bias_check, check, source, project_dir, tables, severity="warning")
 
 
-def bias_check(check: BiasCheck, source, project_dir: Path) -> CheckResult:
-    table = datasets.open_source(source, project_dir)
+def bias_check(check: BiasCheck, source, project_dir: Path, tables: dict | None = None) -> CheckResult:
+    table = datasets.opened(source, project_dir, tables)
     if check.attribute not in table.columns:
         return _error(check, f"column {check.attribute!r} not in {source.sample or source.table}")
     result = measure(check, table)
@@ -109,8 +110,9 @@ def _error(check: BiasCheck, message: str) -> CheckResult:
     return CheckResult(f"bias.{check.id}", 0, 0, "warning", error=message)
 
 
-def declaration_findings(loaded) -> list[Finding]:
-    """A bias check on a column its dataset lacks is an answers error, found before running."""
+def declaration_findings(loaded, tables: dict | None = None) -> list[Finding]:
+    """A bias check on a column its dataset lacks is an answers error, found before running;
+    ``tables``: the sources the prepared plan opened."""
     sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
     return [
         finding
@@ -121,5 +123,6 @@ def declaration_findings(loaded) -> list[Finding]:
             sources[check.dataset],
             check.attribute,
             ("data_strategy", "maintenance", "bias_checks", i, "attribute"),
+            tables,
         )
     ]

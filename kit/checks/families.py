@@ -3,7 +3,8 @@
 - ``run(subject) -> list[CheckResult]``: measure the project;
 - ``planned(subject) -> list[str]``: the ids of the checks ``run`` will report, read from the
   answers alone, so a family whose run raises still reports every check, each as ``error``;
-- ``declarations(loaded) -> list[Finding]``: what is wrong in the answers before anything runs;
+- ``declarations(prepared) -> list[Finding]``: what is wrong in the answers before anything runs,
+  read from the prepared project (kit.checks.prepared: its rule plan and template, made once);
 - ``meaning``: one line for the record; ``sentence``: what one of its checks measured against
   what the answers require (kit.checks.sentences);
 - ``on_failure``: what a failing check becomes in the decision ("condition" or "blocker"; a
@@ -63,12 +64,11 @@ bias, drift, guards, outputs, profile, rules, sentences, slices, sources = (
 
 @dataclass(frozen=True)
 class Subject:
-    """What every family measures: the loaded answers, the output template, the run's date, the
-    sources' profiles, the baseline record to compare with, and what earlier families measured."""
+    """What every family measures: the prepared project (loaded answers, output template, rule
+    plan, the run's date), the sources' profiles, the baseline record to compare with, and what
+    earlier families measured."""
 
-    loaded: Any  # kit.answers.loading.Loaded
-    template: template.OutputTemplate
-    as_of: dt.date
+    prepared: Any  # kit.checks.prepared.Prepared
     profiles: dict[str, profile.SourceProfile] = field(default_factory=dict)
     baseline: drift.Baseline | None = None
     measured: dict[str, list[CheckResult]] = field(default_factory=dict)  # filled by run_all
@@ -85,6 +85,24 @@ class Subject:
         if self.baseline is None:
             return None
         return drift.compare(self.baseline, self.profiles, self.measured_checks(), self.answers)
+
+    @functools.cached_property
+    def inventory(self) -> list[sources.SourceStatus]:
+        """Every source's status as of the run's date, judged on its profile, made once: the source
+        family's checks and the record's inventory, legal register and lineage read it."""
+        return sources.inventory(self.answers, self.as_of, self.profiles)
+
+    @property
+    def loaded(self):
+        return self.prepared.loaded
+
+    @property
+    def template(self) -> template.OutputTemplate:
+        return self.prepared.template
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.prepared.as_of
 
     @property
     def answers(self):
@@ -105,7 +123,7 @@ class Family:
     meaning: str
     run: Callable[[Subject], list[CheckResult]]
     planned: Callable[[Subject], list[str]]
-    declarations: Callable[[Any], list[Finding]] = lambda loaded: []  # located, before anything runs
+    declarations: Callable[[Any], list[Finding]] = lambda prepared: []  # located, before anything runs
     on_failure: Literal["condition", "blocker"] = "condition"
     sentence: Callable[[CheckResult, Answers, dt.date], str] = _OF_ITEMS
     first_screen: str = "data_quality"  # a key of kit.record.links.KINDS
@@ -175,9 +193,9 @@ FAMILIES: tuple[Family, ...] = (
         "rule",
         "Data-quality rules",
         "rows of each dataset checked against the rules written for them",
-        lambda s: rules.run(s.loaded, s.as_of).results,
+        lambda s: rules.run_plan(s.prepared.plan, s.answers).results,
         _rule_ids,
-        _later(rules, "declaration_findings"),
+        lambda prepared: prepared.plan.findings,
         sentence=_later(sentences, "of_rule"),
         pass_rates_compared=True,
         owner=_rule_owner,
@@ -195,7 +213,7 @@ FAMILIES: tuple[Family, ...] = (
         "slice",
         "Where outputs fail",
         "each output rule's failure rate per value of the slice_by columns, against all outputs' rate",
-        lambda s: slices.run(s.loaded, s.as_of),
+        lambda s: slices.run(s.loaded, s.prepared.plan),
         lambda s: slices.planned(s.answers),
         sentence=_later(sentences, "of_slice"),
     ),
@@ -204,11 +222,11 @@ FAMILIES: tuple[Family, ...] = (
         "Sources the product uses",
         "each used source's licence, verification, freshness and access",
         lambda s: (
-            sources.source_checks(s.answers, s.as_of, s.template, s.profiles)
+            sources.source_checks(s.answers, s.inventory, s.template)
             + sources.freshness_checks(s.answers, s.profiles)
         ),
         _source_ids,
-        _later(sources, "declaration_findings"),
+        lambda prepared: sources.declaration_findings(prepared.loaded, prepared.plan.tables),
         sentence=_later(sentences, "of_source"),
         first_screen="sources",
         names_every_failure=True,
@@ -218,7 +236,7 @@ FAMILIES: tuple[Family, ...] = (
         "audit",
         "Audits",
         "each audit done within its cadence",
-        lambda s: sources.audit_checks(s.answers, s.as_of),
+        lambda s: sources.audit_checks(s.prepared.audits),
         _audit_ids,
         sentence=_later(sentences, "of_audit"),
         first_screen="sources",
@@ -229,9 +247,9 @@ FAMILIES: tuple[Family, ...] = (
         "bias",
         "Bias checks",
         "observed shares of an attribute within the tolerance of the reference shares",
-        lambda s: bias.run(s.loaded),
+        lambda s: bias.run(s.loaded, s.prepared.plan.tables),
         _bias_ids,
-        _later(bias, "declaration_findings"),
+        lambda prepared: bias.declaration_findings(prepared.loaded, prepared.plan.tables),
         sentence=_later(sentences, "of_bias"),
         first_screen="bias",
         names_every_failure=True,
@@ -263,10 +281,11 @@ def family(name: str) -> Family:
     return next((f for f in FAMILIES if f.name == name), UNKNOWN)
 
 
-def declaration_findings(loaded) -> list[Finding]:
-    """What the families find wrong in the answers before anything runs (each family's own
-    declarations), and unacceptable outputs caught by a check that does not exist."""
-    found = [f for family in FAMILIES for f in family.declarations(loaded)] + _catcher_findings(loaded)
+def declaration_findings(prepared) -> list[Finding]:
+    """What the families find wrong in the answers of a prepared project before anything runs (each
+    family's own declarations), and unacceptable outputs caught by a check that does not exist."""
+    found = [f for family in FAMILIES for f in family.declarations(prepared)]
+    found += _catcher_findings(prepared.loaded) + _citation_findings(prepared)
     return list(dict.fromkeys(found))  # a connection that cannot open is one finding, not one per source
 
 
@@ -293,20 +312,15 @@ def _catcher_findings(loaded) -> list[Finding]:
                 guards_too = "" if hint else "; a person or an audit is written review:<role>, audit:<id>"
                 message = f"{ref!r} is neither a rule id nor an output check{hint}{guards_too}"
                 out.append(loaded.document.finding(loc, message))
-    return out + _citation_findings(loaded)
+    return out
 
 
-def _citation_findings(loaded) -> list[Finding]:
+def _citation_findings(prepared) -> list[Finding]:
     """Output checks cited with nothing to look at in the project's template (no range field, ...).
-    A template that cannot be loaded is reported where it is loaded, located."""
-    name = loaded.answers.data_quality.output_template
-    try:
-        tpl = template.load_for(loaded) if name else None
-    except AnswersError:
+    A template that cannot be loaded is reported by the prepared project, located."""
+    if prepared.template is None:
         return []
-    if tpl is None:
-        return []
-    return outputs.citation_findings(loaded, tpl)
+    return outputs.citation_findings(prepared.loaded, prepared.template)
 
 
 def run_family(family: Family, subject: Subject) -> list[CheckResult]:

@@ -27,7 +27,7 @@ import ibis.expr.datatypes as dtypes
 from pydantic import BaseModel, Field
 
 from kit.answers.schema import Answers
-from kit.checks.engine.datasets import SourceError, open_source
+from kit.checks.engine.datasets import SourceError, opened
 
 # A distinct count is counted exactly when the approximate one is at most this; above it the
 # (HyperLogLog) estimate stands, and the profile says so.
@@ -242,18 +242,22 @@ def newest_date(profile: SourceProfile, column: str) -> dt.date | None:
 
 
 def profile_sources(
-    project_dir: Path, answers: Answers, bins: Callable[[str], dict[str, Histogram]] | None = None
+    project_dir: Path,
+    answers: Answers,
+    bins: Callable[[str], dict[str, Histogram]] | None = None,
+    tables: dict | None = None,
 ) -> dict[str, SourceProfile]:
     """The profile of every source the engine can open (a sample, or a table on a connection), by
-    source id; ``bins(source_id)`` gives an earlier profile's histogram bins. A source that cannot
-    be opened gets no profile: the rules that read it report why, located."""
+    source id; ``bins(source_id)`` gives an earlier profile's histogram bins; ``tables``: the
+    sources the prepared plan opened. A source that cannot be opened gets no profile: the rules
+    that read it report why, located."""
     profiles = {}
     for source in answers.problem_boundaries.data.sources:
         if not source.sample and not (source.connection and source.table):
             continue
         where = source.sample or f"{source.connection}:{source.table}"
         try:
-            table = open_source(source, Path(project_dir))
+            table = opened(source, Path(project_dir), tables)
         except SourceError:
             continue
         earlier = bins(source.id) if bins else None

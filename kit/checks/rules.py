@@ -2,17 +2,14 @@
 engine (``kit.checks.engine``) where each source's data lives.
 
 ``plan`` opens every source once (a sample file through DuckDB, or a table on a connection), finds
-bad files by one scan, and compiles every rule against its table; ``declaration_findings`` (wbk
-validate) reports what it found, and ``run`` counts the rules that compiled.
+bad files by one scan, and compiles every rule against its table; its findings are the rules'
+declaration findings (wbk validate), and ``run_plan`` counts the rules that compiled.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import datetime as dt
 import difflib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import ValidationError
 
-from kit.answers.schema import Rule, Source
+from kit.answers.schema import Answers, Rule, Source
 from kit.checks.engine import datasets, joined, masking
 from kit.checks.engine.compile import Compiled, compile_rule
 from kit.checks.engine.count import count
@@ -76,32 +73,10 @@ class Plan:
         return self.with_joins[key].table if key in self.with_joins else self.tables[key]
 
 
-# Plans made inside a ``prepared()`` block, by loaded project and date: the declaration findings
-# and the run of one gathering share one, so each source is opened (a CSV parsed) once, not twice.
-_PREPARED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("wbk_prepared_plans", default=None)
-
-
-@contextlib.contextmanager
-def prepared() -> Iterator[None]:
-    """Within the block, ``plan`` is made once per loaded project and date and then reused."""
-    token = _PREPARED.set({})
-    try:
-        yield
-    finally:
-        _PREPARED.reset(token)
-
-
 def plan(loaded, backend=None, as_of: dt.date | None = None) -> Plan:
     """Every source of a loaded project opened and every rule compiled, as of ``as_of`` (the
-    answers' project.as_of when not given)."""
-    day = as_of or loaded.answers.project.as_of
-    plans = _PREPARED.get() if backend is None else None
-    if plans is None:
-        return _plan(loaded, backend, day)
-    key = (id(loaded), str(day))
-    if key not in plans:
-        plans[key] = (loaded, _plan(loaded, backend, day))  # the loaded kept: its id stays its own
-    return plans[key][1]
+    answers' project.as_of when not given). A run makes it once (kit.checks.prepared)."""
+    return _plan(loaded, backend, as_of or loaded.answers.project.as_of)
 
 
 def _plan(loaded, backend, as_of: dt.date) -> Plan:
@@ -229,11 +204,6 @@ def _open(source: Source, index: int, project_dir: Path, backend, result: Plan, 
     result.tables[source.id] = table
 
 
-def declaration_findings(loaded) -> list[Finding]:
-    """Unknown checks, bad parameters, unreadable sources and rules that cannot run on their data."""
-    return plan(loaded).findings
-
-
 # --- run --------------------------------------------------------------------------------------
 
 
@@ -264,8 +234,12 @@ def sensitive_columns(answers, rule: Rule) -> set[str]:
 def run(loaded, as_of: dt.date | None = None, backend=None) -> RulesReport:
     """Run every rule of a loaded project where its source's data lives, as of the run's date
     (the answers' project.as_of when not given)."""
-    prepared = plan(loaded, backend, as_of)
-    rules = loaded.answers.data_quality.rules
+    return run_plan(plan(loaded, backend, as_of), loaded.answers)
+
+
+def run_plan(prepared: Plan, answers: Answers) -> RulesReport:
+    """Count the rules a plan compiled, one query per table; a rule it could not compile is an error."""
+    rules = answers.data_quality.rules
     results: dict[int, CheckResult] = {
         i: CheckResult(
             rules[i].id, 0, 0, rules[i].severity, rules[i].min_pass_rate, error=why, judged=rules[i]
@@ -281,7 +255,7 @@ def run(loaded, as_of: dt.date | None = None, backend=None) -> RulesReport:
         for i, result in zip(indices, counted, strict=True):
             result.detail += note
             # a sensitive column's values never leave the engine as they are
-            result.examples = masking.mask_rows(result.examples, sensitive_columns(loaded.answers, rules[i]))
+            result.examples = masking.mask_rows(result.examples, sensitive_columns(answers, rules[i]))
         results.update(zip(indices, counted, strict=True))
     return RulesReport([results[i] for i in range(len(rules))], prepared.findings)
 

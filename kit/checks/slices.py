@@ -10,7 +10,6 @@ queries, so neither is sliced.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from kit import phrases
@@ -50,13 +49,14 @@ def planned(answers) -> list[str]:
     return [f"slice.{r.id}.{column}" for r in sliced_rules(answers) for column in spec.slice_by]
 
 
-def run(loaded, as_of: dt.date | None = None) -> list[CheckResult]:
+def run(loaded, prepared: rules.Plan) -> list[CheckResult]:
+    """Each sliced rule's failure rate per value of each slice_by column, counted on the prepared
+    project's rule plan (its compiled rules and the outputs' table, made once per run)."""
     answers = loaded.answers
     spec = answers.data_quality.generated_outputs
     wanted = {r.id for r in sliced_rules(answers)}
     if not wanted:
         return []
-    prepared = rules.plan(loaded, as_of=as_of)
     noun = (spec.noun or "output").strip()
     out = []
     for i, rule in enumerate(answers.data_quality.rules):

@@ -154,14 +154,13 @@ def used_sources(answers: Answers, template=None) -> set[str]:
     return used
 
 
-def source_checks(
-    answers: Answers, as_of: dt.date, template=None, profiles: dict[str, SourceProfile] | None = None
-) -> list[CheckResult]:
-    """One check per source the product uses; unused ones stay in the inventory table only."""
+def source_checks(answers: Answers, statuses: list[SourceStatus], template=None) -> list[CheckResult]:
+    """One check per source the product uses, judged on its status in the ``inventory`` (made once
+    per run); unused ones stay in the inventory table only."""
     used = used_sources(answers, template)
     return [
         guarded(f"source.{status.id}", source_check, status, severity=_severity(status))
-        for status in inventory(answers, as_of, profiles)
+        for status in statuses
         if status.id in used
     ]
 
@@ -210,10 +209,9 @@ def audit_calendar(answers: Answers, as_of: dt.date) -> list[AuditStatus]:
     return out
 
 
-def audit_checks(answers: Answers, as_of: dt.date) -> list[CheckResult]:
-    return [
-        guarded(f"audit.{a.id}", audit_check, a, severity="warning") for a in audit_calendar(answers, as_of)
-    ]
+def audit_checks(calendar: list[AuditStatus]) -> list[CheckResult]:
+    """One check per audit of the ``audit_calendar`` (made once per run)."""
+    return [guarded(f"audit.{a.id}", audit_check, a, severity="warning") for a in calendar]
 
 
 def audit_check(audit: AuditStatus) -> CheckResult:
@@ -231,8 +229,9 @@ def audit_check(audit: AuditStatus) -> CheckResult:
     )
 
 
-def declaration_findings(loaded) -> list[Finding]:
-    """An updated_column the source's data lacks is an answers error, found before running."""
+def declaration_findings(loaded, tables: dict | None = None) -> list[Finding]:
+    """An updated_column the source's data lacks is an answers error, found before running;
+    ``tables``: the sources the prepared plan opened."""
     return [
         finding
         for i, source in enumerate(loaded.answers.problem_boundaries.data.sources)
@@ -242,5 +241,6 @@ def declaration_findings(loaded) -> list[Finding]:
             source,
             source.updated_column,
             ("problem_boundaries", "data", "sources", i, "updated_column"),
+            tables,
         )
     ]

@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kit.answers import acceptances, signoff, template
 from kit.answers import loading as answers_io
+from kit.answers import template
 from kit.answers.inputs import project_files
 from kit.answers.schema import Answers
-from kit.checks import bias, drift, families, profile, rules, sources
+from kit.checks import bias, drift, families, profile, sources
+from kit.checks.prepared import Prepared
 from kit.checks.result import CheckResult
 from kit.decide import legal, lineage, team, verdict
-from kit.findings import AnswersError, Finding
+from kit.findings import Finding
 
 
 @dataclass
@@ -36,6 +37,9 @@ class Evidence:
     profiles: dict[str, profile.SourceProfile] = field(default_factory=dict)
     drift: drift.Drift | None = None  # set when the run has a baseline record
     ruling: Any = field(default=None, repr=False, compare=False)  # kit.decide.decision.decide, made once
+    # The decision's items linked to their evidence in the record (kit.record.links), made once by
+    # kit.workbook.linked: the record room sits above this one, so it fills the slot, never imported here.
+    links: Any = field(default=None, repr=False, compare=False)
 
     @property
     def checks(self) -> list[CheckResult]:
@@ -108,24 +112,22 @@ def _gather(
     project: str | Path, as_of: dt.date | str | None, rubric: Path | None, baseline: str | Path | None = None
 ) -> Evidence:
     loaded = answers_io.load(project)
-    day = run_date(as_of, loaded.answers)
-    with rules.prepared():  # the declarations and the run share one rule plan (sources opened once)
-        return _measure(loaded, day, rubric, baseline)
+    # One prepared project (template, rule plan, audit calendar) serves the declarations and the
+    # run; wbk validate refuses from the same findings (kit.run.project.validate).
+    prepared = Prepared(loaded, run_date(as_of, loaded.answers))
+    prepared.refuse()  # sign-off dates and acceptances judged at the run's as_of
+    return _measure(prepared, rubric, baseline)
 
 
-def _measure(loaded, day: dt.date, rubric: Path | None, baseline: str | Path | None) -> Evidence:
-    problems = [f for f in families.declaration_findings(loaded) if f.severity == "error"]
-    problems += signoff.date_findings(loaded.answers, loaded.document, day)  # judged at the run's as_of
-    problems += acceptances.findings(loaded.answers, loaded.document, day)
-    if problems:
-        raise AnswersError(problems)
+def _measure(prepared: Prepared, rubric: Path | None, baseline: str | Path | None) -> Evidence:
+    loaded, day, tpl = prepared.loaded, prepared.as_of, prepared.template
     answers = loaded.answers
-    tpl = template.load_for(loaded)
     earlier = drift.load_baseline(baseline) if baseline else None
-    profiles = profile.profile_sources(loaded.project_dir, answers, earlier.bins if earlier else None)
-    subject = families.Subject(loaded, tpl, day, profiles=profiles, baseline=earlier)
+    bins = earlier.bins if earlier else None
+    profiles = profile.profile_sources(loaded.project_dir, answers, bins, prepared.plan.tables)
+    subject = families.Subject(prepared, profiles=profiles, baseline=earlier)
     results = families.run_all(subject)
-    lineage_rows, gaps = lineage.lineage(answers, tpl, day)
+    lineage_rows, gaps = lineage.lineage(answers, tpl, subject.inventory)
     ev = Evidence(
         project_dir=loaded.project_dir,
         answers=answers,
@@ -133,9 +135,9 @@ def _measure(loaded, day: dt.date, rubric: Path | None, baseline: str | Path | N
         template=tpl,
         verdict=verdict.decide(answers.problem_boundaries.appropriateness, verdict.load_rubric(rubric)),
         results=results,
-        sources=sources.inventory(answers, day, profiles),
-        audits=sources.audit_calendar(answers, day),
-        legal=legal.register(answers, day, tpl),
+        sources=subject.inventory,
+        audits=prepared.audits,
+        legal=legal.register(answers, subject.inventory, tpl),
         lineage=lineage_rows,
         gaps=gaps,
         team=team.review(answers, day),

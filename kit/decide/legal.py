@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from kit.answers.schema import Answers
-from kit.checks.sources import inventory, used_sources
+from kit.checks.sources import SourceStatus, used_sources
 from kit.phrases import listing, plural
 
 
@@ -18,11 +17,13 @@ class LegalIssue:
     evidence: str  # the answer path that shows it
 
 
-def register(answers: Answers, as_of: dt.date, template=None) -> list[LegalIssue]:
+def register(answers: Answers, statuses: list[SourceStatus], template=None) -> list[LegalIssue]:
+    """The legal issues of a project, from its source inventory (kit.checks.sources.inventory, made
+    once per run) and its declared risks."""
     legal = answers.problem_boundaries.legal
     used = used_sources(answers, template)
     issues = []
-    for i, status in enumerate(inventory(answers, as_of)):
+    for i, status in enumerate(statuses):
         if not status.licence_allowed:
             in_use = status.id in used
             issues.append(

@@ -3,12 +3,11 @@ rules guard it, and where the chain is broken."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from kit.answers.schema import Answers
 from kit.answers.template import OutputTemplate
-from kit.checks.sources import SourceStatus, inventory
+from kit.checks.sources import SourceStatus
 
 
 @dataclass
@@ -17,9 +16,12 @@ class Gap:
     problem: str
 
 
-def lineage(answers: Answers, template: OutputTemplate, as_of: dt.date) -> tuple[list[dict], list[Gap]]:
-    """Rows of output field -> input field -> source -> rules, and the gaps in that chain."""
-    sources: dict[str, SourceStatus] = {s.id: s for s in inventory(answers, as_of)}
+def lineage(
+    answers: Answers, template: OutputTemplate, statuses: list[SourceStatus]
+) -> tuple[list[dict], list[Gap]]:
+    """Rows of output field -> input field -> source -> rules, and the gaps in that chain, judged on
+    the source inventory (made once per run)."""
+    sources: dict[str, SourceStatus] = {s.id: s for s in statuses}
     rows, gaps = [], []
     for section in template.sections:
         for field in section.fields:

@@ -221,11 +221,6 @@ class Record(Strict):
     provenance: Provenance
 
 
-def body(data: dict[str, Any]) -> dict[str, Any]:
-    """The evidence part, checked against the model, as JSON-ready data."""
-    return Body.model_validate(data).model_dump(mode="json")
-
-
 def build(
     project: str,
     provenance: dict[str, Any],
@@ -234,15 +229,21 @@ def build(
     previous: Path | None = None,
 ) -> dict[str, Any]:
     """The one way a record is made: the emitted evidence of a finished run, or the failure. A
-    finished run written over an earlier record of the project (``previous``) carries its trend."""
+    finished run written over an earlier record of the project (``previous``) carries its trend.
+
+    This is where the record data is validated, once: the kernel emits it unchecked (kit.workbook
+    .record_data), so a malformed emission (a wrong value, a field the model lacks) is refused
+    here with pydantic's ValidationError. The evidence validated as ``Body`` becomes the
+    ``Record`` without a second validation; the carried trend's points are made by their model."""
     if failure is not None:
         record = Record(project=project, status="failed", failure=failure, provenance=provenance)
     else:
-        record = Record(**Body.model_validate(emitted or {}).model_dump(), status="ok", provenance=provenance)
+        evidence = Body.model_validate(emitted or {})
+        record = Record.model_construct(
+            **dict(evidence), status="ok", failure=None, provenance=Provenance.model_validate(provenance)
+        )
     data = record.model_dump(mode="json")
-    if previous is not None:
-        data = Record.model_validate(carry_history(data, previous)).model_dump(mode="json")
-    return data
+    return carry_history(data, previous) if previous is not None else data
 
 
 def json_schema() -> dict[str, Any]:

@@ -7,10 +7,10 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kit.answers import acceptances, signoff, template, yamlfile
 from kit.answers import loading as answers_io
+from kit.answers import yamlfile
 from kit.atomic import write_atomic
-from kit.checks import families
+from kit.checks.prepared import Prepared
 from kit.findings import AnswersError, Finding
 from kit.paths import EXAMPLES, TEMPLATES
 
@@ -41,17 +41,10 @@ def validate(project: str | Path) -> Validation:
     except AnswersError as exc:  # not YAML at all: nothing else can be checked
         result.findings = exc.findings
         return result
-    semantic = families.declaration_findings(loaded)
     as_of = loaded.answers.project.as_of if loaded.answers.project else None
-    if isinstance(as_of, dt.date):  # a salvaged file may lack it: reported as a schema error
-        semantic += signoff.date_findings(loaded.answers, loaded.document, as_of)
-        if schema_ok:  # a salvaged file's acceptances are reported by the schema
-            semantic += acceptances.findings(loaded.answers, loaded.document, as_of)
-    if loaded.answers.data_quality.output_template:
-        try:
-            template.load_for(loaded)
-        except AnswersError as exc:
-            semantic += exc.findings
+    # The same prepared project and findings a run refuses on (kit.decide.evidence), so validate
+    # and run never disagree; a salvaged file's missing parts are reported by the schema.
+    semantic = Prepared(loaded, as_of, salvaged=not schema_ok).findings
     findings += answers_io.not_under(semantic, findings)
     if schema_ok:
         result.completeness = answers_io.completeness(loaded.answers)

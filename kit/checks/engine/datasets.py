@@ -85,6 +85,13 @@ def open_data(
     return _open_files(backend or default_backend(), found, encoding, delimiter)
 
 
+def opened(source: Source, project_dir: Path, tables: dict[str, ibis.Table] | None) -> ibis.Table:
+    """The source's table from ``tables`` (every source opened once by a run's prepared rule plan,
+    kit.checks.prepared), else opened now (a source the plan could not open raises its own error)."""
+    table = (tables or {}).get(source.id)
+    return table if table is not None else open_source(source, project_dir)
+
+
 def sample_files(project_dir: Path, sample: str) -> tuple[Path, ...]:
     """The files a sample names: one path, or every match of a glob, in name order."""
     if glob.has_magic(sample):
@@ -258,13 +265,16 @@ def batches(table: ibis.Table, size: int):
     return table.to_pyarrow_batches(chunk_size=size)
 
 
-def missing_column(loaded, source: Source, column: str, loc: tuple) -> list[Finding]:
+def missing_column(
+    loaded, source: Source, column: str, loc: tuple, tables: dict[str, ibis.Table] | None = None
+) -> list[Finding]:
     """A located finding at ``loc`` when the source's data lacks ``column``; nothing when it has
-    it, or when the source cannot be read (the rules' declaration findings locate that)."""
+    it, or when the source cannot be read (the rules' declaration findings locate that).
+    ``tables``: the sources a prepared plan opened (see ``opened``)."""
     if not (source.sample or source.table):
         return []
     try:
-        columns = list(open_source(source, loaded.project_dir).columns)
+        columns = list(opened(source, loaded.project_dir, tables).columns)
     except Exception:  # an unreadable source is located by the rules' declaration findings
         return []
     if column in columns:
