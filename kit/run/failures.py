@@ -33,7 +33,7 @@ class Options:
 def listed(project: Path, rec: dict[str, Any]) -> list[dict]:
     """Every failing rule of ``rec`` with the SQL that lists its failing rows on the backend it ran
     on, compiled only (nothing is read or written): the record shows it on every run."""
-    return [entry for entry, _rows, _on_database in _failing(project, rec, Options())]
+    return [entry for _rule_id, entry, _rows, _on_database in _failing(project, rec, Options())]
 
 
 def write(project: Path, rec: dict[str, Any], folder: Path, options: Options) -> list[dict]:
@@ -41,8 +41,8 @@ def write(project: Path, rec: dict[str, Any], folder: Path, options: Options) ->
     from kit.checks.engine import failures
 
     index = []
-    for written, rows, on_database in _failing(project, rec, options):
-        name = failures.file_name(written["rule"])
+    for rule_id, written, rows, on_database in _failing(project, rec, options):
+        name = failures.file_name(rule_id)
         if options.schema and on_database:
             written["table"] = failures.write_table(rows, options.schema, name)
             written["rows"] = failures.count_rows(rows)
@@ -57,8 +57,8 @@ def write(project: Path, rec: dict[str, Any], folder: Path, options: Options) ->
     return index
 
 
-def _failing(project: Path, rec: dict[str, Any], options: Options) -> Iterator[tuple[dict, Any, bool]]:
-    """Per failing rule with failing rows (row_count fails the dataset as a whole): its entry (rule,
+def _failing(project: Path, rec: dict[str, Any], options: Options) -> Iterator[tuple[str, dict, Any, bool]]:
+    """Per failing rule with failing rows (row_count fails the dataset as a whole): its id, its entry (rule,
     dataset, backend, the count the record reports, SQL, anchor), its failing rows as an Ibis table
     without the sensitive columns (unless kept), and whether the rule reads a connection."""
     from kit.answers import loading
@@ -96,7 +96,7 @@ def _failing(project: Path, rec: dict[str, Any], options: Options) -> Iterator[t
             "sql": _with_sample_files(failures.sql(rows), plan.tables, sources),
             "anchor": links.check_anchor(rule.id),  # the rule's row in record.html
         }
-        yield entry, rows, on_database
+        yield rule.id, entry, rows, on_database
 
 
 def _with_sample_files(sql: str, tables: dict, sources: dict) -> str:
