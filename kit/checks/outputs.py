@@ -37,9 +37,14 @@ def run(loaded, template: OutputTemplate) -> list[CheckResult]:
         return []
     sources = {s.id: s for s in loaded.answers.problem_boundaries.data.sources}
     table = joined.flatten(datasets.open_data(loaded.project_dir, spec.path, spec.connection, spec.table))
-    inputs = datasets.open_source(sources[spec.input.dataset], loaded.project_dir)
+    # Sources on another backend than the outputs (a connection beside output files) come across
+    # whole: the implied rules join them in several ways, not only one row per key.
+    inputs = joined.beside(table, datasets.open_source(sources[spec.input.dataset], loaded.project_dir))
     joins = {
-        j.dataset: (datasets.open_source(sources[j.dataset], loaded.project_dir), dict(j.on))
+        j.dataset: (
+            joined.beside(table, datasets.open_source(sources[j.dataset], loaded.project_dir)),
+            dict(j.on),
+        )
         for j in spec.joins
     }
     return implied.count(implied.Outputs(table, inputs, dict(spec.input.on), template, joins))

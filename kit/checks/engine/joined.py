@@ -75,7 +75,7 @@ def join(
                     f"column {theirs!r} is not in {alias}{did_you_mean(theirs, other.columns)}",
                     (index, "on", mine),
                 )
-        reduced = materialised(one_per_key(flatten(other), list(on.values()), alias))
+        reduced = beside(left, materialised(one_per_key(flatten(other), list(on.values()), alias)))
         predicates = [
             _same_key(left[f"{prefix}{mine}"], reduced[f"{alias}.{theirs}"]) for mine, theirs in on.items()
         ]
@@ -102,6 +102,16 @@ def materialised(table: ibis.Table) -> ibis.Table:
 
 
 _MATERIALISED: dict[str, ibis.Table] = {}  # one temporary table per query, for the life of the process
+
+
+def beside(left: ibis.Table, other: ibis.Table) -> ibis.Table:
+    """``other`` where ``left`` lives. A joined side on another backend (outputs in files, their
+    input on PostgreSQL or Spark) cannot be joined where it is: it is brought across, already
+    reduced to one row per key, as an in-memory table that Ibis registers with ``left``'s backend
+    when a query runs (and drops when it is no longer used)."""
+    if other.get_backend() is left.get_backend():
+        return other
+    return ibis.memtable(other.to_pyarrow())
 
 
 def one_per_key(table: ibis.Table, keys: list[str], alias: str) -> ibis.Table:
