@@ -370,9 +370,10 @@ def _worker(todo, events) -> list[ProjectRun]:
 
 
 def _run_pool(all_jobs: list[Job], jobs: int, progress: Progress) -> list[ProjectRun]:
-    # fork: workers inherit the imports this process already paid for. Safe here: this process has
-    # started no kernel, zmq context or thread when jobs > 1.
-    context = mp.get_context("fork")
+    # spawn, not fork: a process that already holds threads (a test run's Spark gateway, a kernel
+    # client's I/O thread) can fork a child with a lock held forever, and a worker then hung with
+    # its kernel idle. A spawned worker imports the kit again (about a second) and starts clean.
+    context = mp.get_context("spawn")
     workers = min(jobs, len(all_jobs))
     with context.Manager() as manager:
         todo, events = manager.Queue(), manager.Queue()
