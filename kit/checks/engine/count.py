@@ -101,7 +101,10 @@ def _counted_examples(c: Compiled) -> tuple[int, list[dict[str, Any]]]:
 def _examples(failing: ibis.Table, c: Compiled) -> list[dict[str, Any]]:
     measured = list(c.failing.measured) if c.failing is not None else []
     shown = [col for col in c.shown if col in failing.columns] + measured
-    fetched = rows(failing.select(*shown, **c.shows).limit(MAX_EXAMPLES))
+    # Ordered by what they show (key columns first): a scan in parallel, or a join, returns rows in
+    # no fixed order, and the record must name the same examples on every run.
+    ordered = [col for col in shown if col in failing.columns]
+    fetched = rows(failing.select(*shown, **c.shows).order_by(*ordered).limit(MAX_EXAMPLES))
     return [{k: _plain(v) for k, v in row.items()} for row in fetched]
 
 
